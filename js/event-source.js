@@ -1,0 +1,150 @@
+// The JavaScript face of eventsource-wasm: a class shaped exactly like the standard
+// `EventSource`. JavaScript is needed only because a wasm-bindgen class cannot extend
+// `EventTarget`; everything else (URL resolution, options, transport choice, parsing, the
+// state machine) happens in Rust, in the `Source` this class owns.
+//
+// Rust reports through one function per chunk of events: `emit(kind, text, number)`.
+// Kinds: 0 open (text: origin), 1 events (text: `type CR id CR data CR` repeated, type ''
+// meaning 'message'), 2 error and reconnecting, 3 error and closed (text: reason, number:
+// HTTP status), 4 later events come from origin `text`.
+
+import { Source } from '../pkg/eventsource_wasm.js';
+import { ensureWasm } from './wasm.js';
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 2;
+const addListener = EventTarget.prototype.addEventListener;
+const removeListener = EventTarget.prototype.removeEventListener;
+
+export class EventSource extends EventTarget {
+  #src;
+  #state = CONNECTING;
+  #origin = '';
+  #url;
+  #withCredentials;
+  #transport;
+  #handlers = { __proto__: null };
+
+  constructor(url, eventSourceInitDict = undefined) {
+    super();
+    if (arguments.length < 1) {
+      throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
+    }
+    ensureWasm();
+    const src = new Source(`${url}`, eventSourceInitDict, (kind, text, num) => this.#emit(kind, text, num));
+    this.#src = src;
+    this.#url = src.url;
+    this.#withCredentials = src.withCredentials;
+    this.#transport = src.transport;
+  }
+
+  get url() { return this.#url; }
+  get withCredentials() { return this.#withCredentials; }
+  get readyState() { return this.#state; }
+  /** Which transport carries this source: 'native' or 'fetch'. Not in the standard. */
+  get transport() { return this.#transport; }
+
+  get onopen() { return this.#handler('open'); }
+  set onopen(value) { this.#setHandler('open', value); }
+  get onmessage() { return this.#handler('message'); }
+  set onmessage(value) { this.#setHandler('message', value); }
+  get onerror() { return this.#handler('error'); }
+  set onerror(value) { this.#setHandler('error', value); }
+
+  addEventListener(type, listener, options) {
+    super.addEventListener(type, listener, options);
+    // A native source delivers a custom type only to a listener for that type.
+    if (this.#state !== CLOSED) this.#src.listen(`${type}`);
+  }
+
+  close() {
+    if (this.#state === CLOSED) return;
+    this.#state = CLOSED;
+    const src = this.#src;
+    this.#src = null;
+    src.close();
+    src.free();
+  }
+
+  #emit(kind, text, num) {
+    if (this.#state === CLOSED) return;
+    switch (kind) {
+      case 0:
+        this.#origin = text;
+        this.#state = OPEN;
+        this.dispatchEvent(new Event('open'));
+        break;
+      case 1: {
+        const parts = text.split('\r');
+        const origin = this.#origin;
+        for (let i = 0; i + 2 < parts.length; i += 3) {
+          // close() in a listener stops the rest of the chunk, as it stops the native class.
+          if (this.#state === CLOSED) return;
+          this.dispatchEvent(new MessageEvent(parts[i] || 'message', { data: parts[i + 2], origin, lastEventId: parts[i + 1] }));
+        }
+        break;
+      }
+      case 2:
+      case 3:
+        this.#state = kind === 2 ? CONNECTING : CLOSED;
+        if (kind === 3) this.#release();
+        this.dispatchEvent(new Event('error'));
+        break;
+      case 4:
+        this.#origin = text;
+        break;
+    }
+  }
+
+  // After a failure the Rust side has let go of everything; free its memory now, not at GC.
+  #release() {
+    const src = this.#src;
+    this.#src = null;
+    if (src) queueMicrotask(() => src.free());
+  }
+
+  #handler(type) {
+    const record = this.#handlers[type];
+    return record ? record.value : null;
+  }
+
+  // Event handler attributes as the HTML standard defines them: the listener takes its place
+  // in the listener list when the handler is first set, and leaves it when set to null.
+  #setHandler(type, value) {
+    const handlers = this.#handlers;
+    const usable = value !== null && (typeof value === 'object' || typeof value === 'function');
+    const record = handlers[type];
+    if (!usable) {
+      if (record) {
+        removeListener.call(this, type, record.listener);
+        delete handlers[type];
+      }
+      return;
+    }
+    if (record) {
+      record.value = value;
+      return;
+    }
+    const created = {
+      value,
+      listener: (event) => {
+        const f = created.value;
+        if (typeof f === 'function' && f.call(this, event) === false) event.preventDefault();
+      },
+    };
+    handlers[type] = created;
+    addListener.call(this, type, created.listener);
+  }
+}
+
+const constants = {
+  CONNECTING: { value: CONNECTING, enumerable: true },
+  OPEN: { value: OPEN, enumerable: true },
+  CLOSED: { value: CLOSED, enumerable: true },
+};
+Object.defineProperties(EventSource, constants);
+Object.defineProperties(EventSource.prototype, constants);
+Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
+// Lets the Rust side recognise this class if it is installed as the global EventSource.
+Object.defineProperty(EventSource, '__eventsourceWasm', { value: true });

@@ -1,0 +1,449 @@
+//! The `EventSource` processing model as a sans-IO state machine.
+//!
+//! A [`Connection`] does no I/O and reads no clock. Its driver (a transport) tells it what
+//! happened: a response arrived, body bytes arrived, the body ended, the network failed, time
+//! passed. It answers through [`Connection::poll_action`] with what to do: start a request, abort
+//! one, announce the connection, report an error; and through [`Connection::poll_timeout`] with
+//! when it next wants to be woken. Events parsed from the body go straight to a callback.
+//!
+//! Every rule of the standard lives here once, so all transports behave the same:
+//! - status 200 with a `text/event-stream` essence announces the connection (OPEN, `open`);
+//! - any other status (204 included) or type fails it (CLOSED, `error`, no reconnect);
+//! - a network error or the end of the body reestablishes it (CONNECTING, `error`, wait the
+//!   reconnection time, reconnect with `Last-Event-ID` when the last event ID is not empty);
+//! - `retry:` sets the reconnection time;
+//! - `close()` ends everything and reports nothing.
+//!
+//! ```
+//! use eventsource_wasm::connection::{Action, Config, Connection, ReadyState, Response};
+//!
+//! let mut conn = Connection::new(Config::default());
+//! assert_eq!(conn.poll_action(), Some(Action::Connect { last_event_id: None }));
+//!
+//! conn.on_response(0, Response::new(200, Some("text/event-stream")));
+//! assert_eq!(conn.poll_action(), Some(Action::Open));
+//!
+//! let mut got = Vec::new();
+//! conn.on_bytes(5, b"id: 1\ndata: hi\n\n", |ev| got.push(ev.data.to_owned()));
+//! assert_eq!(got, ["hi"]);
+//!
+//! conn.on_end(10); // the server closed the stream: try again after the reconnection time
+//! assert!(matches!(conn.poll_action(), Some(Action::Error(e)) if e.will_reconnect));
+//! assert_eq!(conn.ready_state(), ReadyState::Connecting);
+//! let at = conn.poll_timeout().unwrap();
+//! conn.on_timeout(at);
+//! assert_eq!(conn.poll_action(), Some(Action::Connect { last_event_id: Some("1".into()) }));
+//! ```
+
+use std::collections::VecDeque;
+
+use crate::mime::is_event_stream;
+use crate::parser::{Event, Output, Parser, DEFAULT_MAX_EVENT_SIZE};
+
+/// Milliseconds on a monotonic clock chosen by the driver (e.g. `performance.now()`).
+pub type Millis = u64;
+
+/// Chromium waits 3 s before reconnecting when the server has not sent `retry:`.
+pub const DEFAULT_RECONNECTION_TIME: Millis = 3000;
+
+/// The `readyState` values, numbered as the `EventSource` constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ReadyState {
+    Connecting = 0,
+    Open = 1,
+    Closed = 2,
+}
+
+/// Why an `error` happened. The standard's `error` event says none of this; we keep it so the
+/// API layer can explain itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request failed before or during the body (DNS, refused, reset, CORS).
+    Network,
+    /// The server ended the body; reconnecting is the normal way to continue.
+    EndOfStream,
+    /// The response status was not 200.
+    Status,
+    /// The response was not `text/event-stream`.
+    ContentType,
+    /// No bytes arrived within the heartbeat timeout.
+    Timeout,
+    /// A line or event exceeded the size limit.
+    TooLarge,
+    /// The reconnection policy gave up (too many attempts).
+    GaveUp,
+}
+
+impl ErrorKind {
+    /// A short stable name, used as the `reason` seen by JavaScript.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Network => "network",
+            ErrorKind::EndOfStream => "end-of-stream",
+            ErrorKind::Status => "http-status",
+            ErrorKind::ContentType => "content-type",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::TooLarge => "size-limit",
+            ErrorKind::GaveUp => "gave-up",
+        }
+    }
+}
+
+/// An error to report; `ready_state` is already what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: ErrorKind,
+    /// The HTTP status, when a response was seen.
+    pub status: Option<u16>,
+    /// True when a reconnect is scheduled (readyState CONNECTING), false when the connection
+    /// failed for good (readyState CLOSED).
+    pub will_reconnect: bool,
+    /// How long until the reconnect, when there is one.
+    pub delay: Option<Millis>,
+}
+
+/// What the driver must do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Start a request to the source URL. `last_event_id` is set when it is not empty, to be
+    /// sent as `Last-Event-ID` (or however the API layer chose to carry it).
+    Connect { last_event_id: Option<String> },
+    /// Stop the request in flight and feed nothing more from it.
+    Abort,
+    /// Fire `open`: the ready state is now OPEN.
+    Open,
+    /// Fire `error`.
+    Error(Failure),
+}
+
+/// A response's status line and the headers the state machine cares about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Response<'a> {
+    pub status: u16,
+    pub content_type: Option<&'a str>,
+    /// `Retry-After`, honoured on 429 and 503 only when the policy allows retrying them.
+    pub retry_after: Option<&'a str>,
+}
+
+impl<'a> Response<'a> {
+    pub fn new(status: u16, content_type: Option<&'a str>) -> Self {
+        Response { status, content_type, retry_after: None }
+    }
+}
+
+/// How reconnects are spaced. The default is the standard's: always wait exactly the
+/// reconnection time (3 s, or what the server's `retry:` said), retry forever.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Each failed attempt in a row multiplies the delay by this (1.0: no backoff).
+    pub factor: f64,
+    /// Upper bound for a backed-off delay; `retry:` from the server is not capped by it.
+    pub max_delay: Millis,
+    /// Fraction of the delay (0.0 to 1.0) randomly taken off, to spread a thundering herd.
+    pub jitter: f64,
+    /// Give up (CLOSED, `error`) after this many reconnects in a row without an `open`.
+    pub max_attempts: Option<u32>,
+    /// Reconnect on 429 and 503 (after `Retry-After` when the server sends one) instead of
+    /// failing as the standard says.
+    pub retry_on_overload: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { factor: 1.0, max_delay: Millis::MAX, jitter: 0.0, max_attempts: None, retry_on_overload: false }
+    }
+}
+
+/// Settings fixed for the life of a connection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The reconnection time before the server sends `retry:`.
+    pub reconnection_time: Millis,
+    /// Limit on one line or one event's data, in bytes.
+    pub max_event_size: usize,
+    /// Reconnect when no byte arrived for this long (None: never).
+    pub heartbeat_timeout: Option<Millis>,
+    /// Start as if an event with this ID had been seen.
+    pub last_event_id: String,
+    pub retry: RetryPolicy,
+    /// Seed of the jitter's random numbers, so runs can be replayed.
+    pub seed: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            reconnection_time: DEFAULT_RECONNECTION_TIME,
+            max_event_size: DEFAULT_MAX_EVENT_SIZE,
+            heartbeat_timeout: None,
+            last_event_id: String::new(),
+            retry: RetryPolicy::default(),
+            seed: 0x9E37_79B9_7F4A_7C15,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    /// A request is out; no response yet.
+    Requesting,
+    /// Reading the body of an announced connection.
+    Streaming,
+    /// Waiting to reconnect at the given time.
+    Waiting { until: Millis },
+    Closed,
+}
+
+/// One event source's connection state. See the [module documentation](self).
+#[derive(Debug, Clone)]
+pub struct Connection {
+    phase: Phase,
+    parser: Parser,
+    reconnection_time: Millis,
+    config: Config,
+    /// Reconnects in a row since the last `open`.
+    attempts: u32,
+    /// When the last byte (or response) arrived, for the heartbeat.
+    last_activity: Option<Millis>,
+    /// Set by a `Retry-After` the policy honours; replaces the next delay once.
+    retry_after: Option<Millis>,
+    rng: u64,
+    actions: VecDeque<Action>,
+}
+
+impl Connection {
+    /// A new connection in CONNECTING; its first action is [`Action::Connect`].
+    pub fn new(config: Config) -> Self {
+        let mut parser = Parser::with_max_event_size(config.max_event_size);
+        parser.set_last_event_id(&config.last_event_id);
+        let mut conn = Connection {
+            phase: Phase::Requesting,
+            parser,
+            reconnection_time: config.reconnection_time,
+            attempts: 0,
+            last_activity: None,
+            retry_after: None,
+            rng: config.seed | 1,
+            config,
+            actions: VecDeque::new(),
+        };
+        conn.push_connect();
+        conn
+    }
+
+    pub fn ready_state(&self) -> ReadyState {
+        match self.phase {
+            Phase::Requesting | Phase::Waiting { .. } => ReadyState::Connecting,
+            Phase::Streaming => ReadyState::Open,
+            Phase::Closed => ReadyState::Closed,
+        }
+    }
+
+    /// The last event ID string, sent on reconnect.
+    pub fn last_event_id(&self) -> &str {
+        self.parser.last_event_id()
+    }
+
+    /// The current reconnection time (the server may change it with `retry:`).
+    pub fn reconnection_time(&self) -> Millis {
+        self.reconnection_time
+    }
+
+    /// Reconnects in a row without an `open` in between.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The next thing to do, in order. Drain it after every call that reports something.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// When to call [`Connection::on_timeout`] next, if ever.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        match self.phase {
+            Phase::Waiting { until } => Some(until),
+            Phase::Requesting | Phase::Streaming => {
+                let hb = self.config.heartbeat_timeout?;
+                Some(self.last_activity?.saturating_add(hb))
+            }
+            Phase::Closed => None,
+        }
+    }
+
+    /// The request that [`Action::Connect`] asked for got its response headers.
+    pub fn on_response(&mut self, now: Millis, response: Response<'_>) {
+        if self.phase != Phase::Requesting {
+            return;
+        }
+        self.last_activity = Some(now);
+        let status = Some(response.status);
+        if response.status == 200 && is_event_stream(response.content_type) {
+            self.phase = Phase::Streaming;
+            self.attempts = 0;
+            self.parser.reset();
+            self.actions.push_back(Action::Open);
+            return;
+        }
+        if self.config.retry.retry_on_overload && matches!(response.status, 429 | 503) {
+            self.retry_after = response.retry_after.and_then(|v| parse_retry_after(v));
+            self.actions.push_back(Action::Abort);
+            self.reestablish(now, ErrorKind::Status, status);
+            return;
+        }
+        let kind = if response.status == 200 { ErrorKind::ContentType } else { ErrorKind::Status };
+        self.actions.push_back(Action::Abort);
+        self.fail(kind, status);
+    }
+
+    /// Body bytes of the announced connection. Events go to `on_event` as they complete.
+    pub fn on_bytes<F>(&mut self, now: Millis, bytes: &[u8], mut on_event: F)
+    where
+        F: FnMut(Event<'_>),
+    {
+        if self.phase != Phase::Streaming {
+            return;
+        }
+        self.last_activity = Some(now);
+        let mut retry = None;
+        let result = self.parser.feed(bytes, |out| match out {
+            Output::Event(ev) => on_event(ev),
+            Output::Retry(ms) => retry = Some(ms),
+        });
+        if let Some(ms) = retry {
+            self.reconnection_time = ms;
+        }
+        if result.is_err() {
+            self.actions.push_back(Action::Abort);
+            self.fail(ErrorKind::TooLarge, None);
+        }
+    }
+
+    /// The body ended cleanly. The standard reconnects: servers end streams to shed load.
+    pub fn on_end(&mut self, now: Millis) {
+        match self.phase {
+            Phase::Streaming => self.reestablish(now, ErrorKind::EndOfStream, Some(200)),
+            // A body that ends before headers is the driver's bug, treated as a network error.
+            Phase::Requesting => self.reestablish(now, ErrorKind::Network, None),
+            _ => {}
+        }
+    }
+
+    /// The request failed (before or during the body).
+    pub fn on_network_error(&mut self, now: Millis) {
+        if matches!(self.phase, Phase::Requesting | Phase::Streaming) {
+            self.reestablish(now, ErrorKind::Network, None);
+        }
+    }
+
+    /// Time has reached (or passed) what [`Connection::poll_timeout`] said.
+    pub fn on_timeout(&mut self, now: Millis) {
+        match self.phase {
+            Phase::Waiting { until } if now >= until => {
+                self.phase = Phase::Requesting;
+                self.last_activity = Some(now);
+                self.push_connect();
+            }
+            Phase::Requesting | Phase::Streaming => {
+                if let Some(deadline) = self.poll_timeout() {
+                    if now >= deadline {
+                        self.actions.push_back(Action::Abort);
+                        self.reestablish(now, ErrorKind::Timeout, None);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Reconnect now rather than at the scheduled time (e.g. the browser came back online).
+    /// Does nothing unless a reconnect is waiting.
+    pub fn reconnect_now(&mut self, now: Millis) {
+        if let Phase::Waiting { .. } = self.phase {
+            self.phase = Phase::Waiting { until: now };
+            self.on_timeout(now);
+        }
+    }
+
+    /// `close()`: CLOSED at once, no event, nothing scheduled.
+    pub fn close(&mut self) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        let in_flight = matches!(self.phase, Phase::Requesting | Phase::Streaming);
+        self.phase = Phase::Closed;
+        self.actions.clear();
+        if in_flight {
+            self.actions.push_back(Action::Abort);
+        }
+        self.parser.reset();
+    }
+
+    fn push_connect(&mut self) {
+        let id = self.parser.last_event_id();
+        let last_event_id = (!id.is_empty()).then(|| id.to_owned());
+        self.actions.push_back(Action::Connect { last_event_id });
+    }
+
+    /// "Fail the connection": CLOSED and one `error`, never a reconnect.
+    fn fail(&mut self, kind: ErrorKind, status: Option<u16>) {
+        self.phase = Phase::Closed;
+        self.parser.reset();
+        self.actions.push_back(Action::Error(Failure { kind, status, will_reconnect: false, delay: None }));
+    }
+
+    /// "Reestablish the connection": CONNECTING, one `error`, then wait and reconnect.
+    fn reestablish(&mut self, now: Millis, kind: ErrorKind, status: Option<u16>) {
+        self.parser.reset();
+        if let Some(max) = self.config.retry.max_attempts {
+            if self.attempts >= max {
+                self.fail(ErrorKind::GaveUp, status);
+                return;
+            }
+        }
+        let delay = match self.retry_after.take() {
+            Some(ms) => ms,
+            None => self.backoff_delay(),
+        };
+        self.attempts = self.attempts.saturating_add(1);
+        self.phase = Phase::Waiting { until: now.saturating_add(delay) };
+        self.actions.push_back(Action::Error(Failure { kind, status, will_reconnect: true, delay: Some(delay) }));
+    }
+
+    fn backoff_delay(&mut self) -> Millis {
+        let policy = &self.config.retry;
+        let base = self.reconnection_time;
+        if policy.factor == 1.0 && policy.jitter <= 0.0 {
+            return base;
+        }
+        let mut delay = base as f64 * policy.factor.max(1.0).powi(self.attempts.min(64) as i32);
+        // The cap bounds the backoff, never the server's own `retry:`.
+        delay = delay.min(policy.max_delay.max(base) as f64);
+        let jitter = policy.jitter.clamp(0.0, 1.0);
+        if jitter > 0.0 {
+            delay -= delay * jitter * self.next_random();
+        }
+        delay.max(0.0).min(Millis::MAX as f64) as Millis
+    }
+
+    /// xorshift64*: good enough to spread reconnects, and reproducible from the seed.
+    fn next_random(&mut self) -> f64 {
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// `Retry-After` as delta-seconds (HTTP dates need a wall clock, which this core has not).
+fn parse_retry_after(value: &str) -> Option<Millis> {
+    let v = value.trim();
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs: u64 = v.parse().unwrap_or(u64::MAX);
+    Some(secs.saturating_mul(1000))
+}
