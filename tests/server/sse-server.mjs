@@ -1,0 +1,592 @@
+#!/usr/bin/env node
+// A real HTTP Server-Sent Events test server for the browser and Node test suites.
+// Node built-ins only. Loopback only (127.0.0.1). Endpoints are documented in README.md beside this file.
+//
+//   node tests/server/sse-server.mjs --port 0 [--ports N] [--exit-on-stdin-close]
+//
+// prints exactly one stdout line `LISTENING http://127.0.0.1:PORT` when ready.
+// Programmatic use:  import { startServer } from './sse-server.mjs';
+//                    const srv = await startServer({ port: 0 }); ... await srv.close();
+
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HOST = '127.0.0.1';
+const CHUNK_64K = Buffer.alloc(64 * 1024, 'x');
+const MAX_BODY = 1024 * 1024;
+const noop = () => {};
+
+// ---------------------------------------------------------------- helpers
+
+function int(v, def) {
+  if (v === undefined || v === null || v === '') return def;
+  const n = Number.parseInt(String(v), 10);
+  return Number.isFinite(n) ? n : def;
+}
+
+/** CORS headers: `*` by default; with cred=1 (or forced) and an Origin, reflect it and allow credentials. */
+function corsHeaders(ctx, forceCred = false) {
+  const origin = ctx.req.headers.origin;
+  if ((forceCred || ctx.q.cred === '1') && origin) {
+    return {
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Allow-Credentials': 'true',
+      Vary: 'Origin',
+    };
+  }
+  return { 'Access-Control-Allow-Origin': '*' };
+}
+
+function sendPlain(ctx, status, body, extra = {}) {
+  const { res } = ctx;
+  const headers = { ...corsHeaders(ctx), 'Cache-Control': 'no-store', ...extra };
+  if (body !== null && status !== 204 && status !== 304 && !('Content-Type' in headers)) {
+    headers['Content-Type'] = 'text/plain; charset=utf-8';
+  }
+  res.writeHead(status, headers);
+  if (body === null || status === 204 || status === 304) res.end();
+  else res.end(body);
+}
+
+function sendJson(ctx, status, value, extra = {}) {
+  sendPlain(ctx, status, JSON.stringify(value), { 'Content-Type': 'application/json', ...extra });
+}
+
+/**
+ * Resume point from Last-Event-ID: the header wins over the `lastEventId` query parameter.
+ * Records which one was used in the request's log entry.
+ */
+function resumeFrom(ctx, defStart) {
+  const h = ctx.req.headers['last-event-id'];
+  const qv = ctx.q.lastEventId;
+  let source = null;
+  let value = null;
+  if (h !== undefined && h !== '') { source = 'header'; value = h; }
+  else if (qv !== undefined && qv !== '') { source = 'query'; value = qv; }
+  let first = defStart;
+  if (value !== null && /^\s*-?\d+\s*$/.test(value)) first = Number.parseInt(value, 10) + 1;
+  ctx.entry.lastEventIdSource = source;
+  ctx.entry.lastEventIdUsed = value;
+  ctx.entry.resumeFrom = first;
+  return first;
+}
+
+function formatEvent({ id, type, data, comment, eol = '\n' }) {
+  const lines = [];
+  if (comment) lines.push(': comment');
+  if (id !== undefined && id !== null) lines.push(`id: ${id}`);
+  if (type) lines.push(`event: ${type}`);
+  for (const l of String(data).split('\n')) lines.push(`data: ${l}`);
+  return lines.join(eol) + eol + eol;
+}
+
+// ---------------------------------------------------------------- the server
+
+/**
+ * Start the server.
+ * @param {{port?: number, ports?: number, host?: string}} opts  port 0 = any free port;
+ *        ports = number of extra consecutive ports (port+1 … port+N) sharing the same state.
+ * @returns {Promise<{url: string, port: number, urls: string[], ports: number[], close(): Promise<void>,
+ *           getLog(key?: string): object[], openCount(key?: string): number}>}
+ */
+const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
+
+/** Serves a file below one of the `files` roots ({ '/url-prefix/': '/abs/dir' }), or returns false. */
+function serveStatic(ctx, files) {
+  for (const [prefix, dir] of Object.entries(files)) {
+    if (!ctx.url.pathname.startsWith(prefix)) continue;
+    const rel = decodeURIComponent(ctx.url.pathname.slice(prefix.length)) || 'index.html';
+    const file = path.resolve(dir, rel);
+    if (!file.startsWith(path.resolve(dir) + path.sep)) return sendPlain(ctx, 403, 'outside the root'), true;
+    let body;
+    try { body = fs.readFileSync(file); } catch { return sendPlain(ctx, 404, `no such file: ${rel}`), true; }
+    const headers = { 'Content-Type': MIME[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-store', ...(ctx.extraHeaders || {}) };
+    if (ctx.q.csp) headers['Content-Security-Policy'] = ctx.q.csp;
+    ctx.res.writeHead(200, headers);
+    ctx.res.end(body);
+    return true;
+  }
+  return false;
+}
+
+export async function startServer({ port = 0, ports: extra = 0, host = HOST, files = {} } = {}) {
+  const logs = new Map();         // key -> [entry]
+  const open = new Map();         // key -> number of open SSE responses
+  const sockets = new Set();
+  const timers = new Set();       // server-wide timers (e.g. /open waits)
+  const servers = [];
+  let connSeq = 0;
+  let reqSeq = 0;
+  let closing = false;
+
+  const addOpen = (key, d) => open.set(key, (open.get(key) || 0) + d);
+
+  function makeServer() {
+    const server = http.createServer();
+    server.keepAliveTimeout = 5000;
+    server.requestTimeout = 0;
+    server.on('connection', (sock) => {
+      sock.connId = ++connSeq;
+      sockets.add(sock);
+      sock.on('error', noop);
+      sock.on('close', () => sockets.delete(sock));
+      if (closing) sock.destroy();
+    });
+    server.on('clientError', (_err, sock) => { try { sock.destroy(); } catch { /* ignore */ } });
+    server.on('request', (req, res) => onRequest(req, res, server));
+    return server;
+  }
+
+  function listen(server, p) {
+    return new Promise((resolve, reject) => {
+      const onErr = (e) => { server.off('listening', onOk); reject(e); };
+      const onOk = () => { server.off('error', onErr); resolve(server.address().port); };
+      server.once('error', onErr);
+      server.once('listening', onOk);
+      server.listen(p, host);
+    });
+  }
+
+  const closeServer = (s) => new Promise((r) => { if (s.listening) s.close(() => r()); else r(); });
+
+  // Bind the main port and N consecutive extra ports (retrying with another base when port=0).
+  let basePort = 0;
+  for (let attempt = 0; ; attempt++) {
+    const main = makeServer();
+    basePort = await listen(main, port);
+    const group = [main];
+    let ok = true;
+    for (let i = 1; i <= extra; i++) {
+      const s = makeServer();
+      try { await listen(s, basePort + i); group.push(s); }
+      catch (e) {
+        ok = false;
+        await Promise.all(group.map(closeServer));
+        if (port !== 0 || attempt >= 30) throw e;
+        break;
+      }
+    }
+    if (ok) { servers.push(...group); break; }
+  }
+
+  // ---------------------------------------------------------------- request dispatch
+
+  function onRequest(req, res, server) {
+    const time = Date.now();
+    res.on('error', noop);
+    req.on('error', noop);
+    const url = new URL(req.url, `http://${host}`);
+    const q = Object.fromEntries(url.searchParams);
+    const key = q.key ?? '';
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => { if (size < MAX_BODY) { chunks.push(c); size += c.length; } });
+    req.on('end', () => {
+      if (res.destroyed) return;
+      const body = Buffer.concat(chunks).toString('utf8');
+      const entry = {
+        seq: ++reqSeq,
+        method: req.method,
+        path: url.pathname,
+        query: q,
+        headers: { ...req.headers },
+        body,
+        time,
+        port: server.address()?.port ?? null,
+        conn: req.socket.connId,
+      };
+      const ctx = { req, res, q, key, url, entry, body };
+      const control = url.pathname === '/log' || url.pathname === '/open';
+      if (!control) {
+        if (!logs.has(key)) logs.set(key, []);
+        logs.get(key).push(entry);
+      }
+      try { route(ctx); }
+      catch (e) {
+        try {
+          if (!res.headersSent) sendPlain(ctx, 500, `server error: ${e && e.stack}`);
+          else res.destroy();
+        } catch { /* ignore */ }
+      }
+    });
+  }
+
+  function route(ctx) {
+    const { req, url } = ctx;
+    if (req.method === 'OPTIONS') {
+      // No preflight support on purpose: 405, no CORS headers. (Already recorded in the log.)
+      ctx.res.writeHead(405, { Allow: 'GET, HEAD, POST', 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' });
+      ctx.res.end('preflight not supported');
+      return;
+    }
+    switch (url.pathname) {
+      case '/stream': return handleStream(ctx);
+      case '/drop': return handleDropEnd(ctx, 'drop');
+      case '/end': return handleDropEnd(ctx, 'end');
+      case '/echo': return handleEcho(ctx, false);
+      case '/credentials': return handleEcho(ctx, true);
+      case '/status': return handleStatus(ctx);
+      case '/ctype': return handleCtype(ctx);
+      case '/redirect': return handleRedirect(ctx);
+      case '/raw': return handleRaw(ctx);
+      case '/stall': return handleStall(ctx);
+      case '/longpoll': return handleLongpoll(ctx);
+      case '/big': return handleBig(ctx);
+      case '/burst': return handleBurst(ctx);
+      case '/set-cookie': return handleSetCookie(ctx);
+      case '/page': return handlePage(ctx);
+      case '/log': return handleLog(ctx);
+      case '/open': return handleOpen(ctx);
+      default: if (serveStatic(ctx, files)) return; return sendPlain(ctx, 404, `no such endpoint: ${url.pathname}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- SSE plumbing
+
+  /**
+   * Send SSE response headers (200, text/event-stream unless `ctype`/contentType says otherwise,
+   * Cache-Control: no-cache), flush them, count the response as open for its key until 'close'.
+   * Returns a small handle whose methods are no-ops once the response is closed.
+   */
+  function startSSE(ctx, { contentType = 'text/event-stream', forceCred = false } = {}) {
+    const { req, res, key } = ctx;
+    try { req.socket.setNoDelay(true); } catch { /* ignore */ }
+    const ct = ctx.q.ctype !== undefined ? ctx.q.ctype : contentType;
+    const headers = { ...corsHeaders(ctx, forceCred), 'Cache-Control': 'no-cache' };
+    if (ct !== 'none' && ct !== '') headers['Content-Type'] = ct;
+    res.writeHead(200, headers);
+    res.flushHeaders();
+    addOpen(key, 1);
+    const own = new Set();
+    const s = {
+      closed: false,
+      write(data, cb) {
+        if (s.closed || res.destroyed || res.writableEnded) { if (cb) cb(); return true; }
+        try { return res.write(data, cb); } catch { return true; }
+      },
+      end() { if (!s.closed && !res.writableEnded) { try { res.end(); } catch { /* ignore */ } } },
+      destroy() { if (!s.closed) { try { (res.socket || req.socket).destroy(); } catch { /* ignore */ } } },
+      later(fn, ms) {
+        if (s.closed) return;
+        const t = setTimeout(() => { own.delete(t); if (!s.closed) fn(); }, Math.max(0, ms));
+        own.add(t);
+      },
+      /** resolve when the writable side can take more (backpressure). */
+      drain(fn) {
+        if (s.closed) return;
+        res.once('drain', () => { if (!s.closed) fn(); });
+      },
+      finish(closeFlag) { if (closeFlag) s.end(); /* else: stay open, idle, until the client leaves */ },
+    };
+    res.once('close', () => {
+      s.closed = true;
+      addOpen(key, -1);
+      for (const t of own) clearTimeout(t);
+      own.clear();
+    });
+    return s;
+  }
+
+  // ---------------------------------------------------------------- endpoints
+
+  function handleStream(ctx) {
+    const { q } = ctx;
+    const n = int(q.n, 5);
+    const interval = int(q.interval, 50);
+    const first = resumeFrom(ctx, int(q.start, 1));
+    const eol = q.crlf === '1' ? '\r\n' : '\n';
+    const s = startSSE(ctx);
+    if (q.retry !== undefined && q.retry !== '') s.write(`retry: ${q.retry}${eol}`);
+    let i = 0;
+    const tick = () => {
+      if (i >= n) return s.finish(q.close === '1');
+      const id = first + i++;
+      s.write(formatEvent({ id: q.ids === '1' ? id : null, type: q.type, data: `tick ${id}`, comment: q.comment === '1', eol }));
+      if (i >= n) return s.finish(q.close === '1');
+      s.later(tick, interval);
+    };
+    tick();
+  }
+
+  function handleDropEnd(ctx, mode) {
+    const { q } = ctx;
+    const after = Math.max(1, int(q.after, 3));
+    const total = int(q.total, 10);
+    const interval = int(q.interval, 10);
+    const retry = q.retry ?? '50';
+    const first = resumeFrom(ctx, 1);
+    const eol = q.crlf === '1' ? '\r\n' : '\n';
+    const s = startSSE(ctx);
+    ctx.entry.sent = 0;
+    if (retry !== 'none' && retry !== '') s.write(`retry: ${retry}${eol}`);
+    let id = first;
+    let sentHere = 0;
+    const tick = () => {
+      if (id > total) return; // everything delivered: stay open, idle
+      const thisId = id++;
+      sentHere++;
+      ctx.entry.sent = sentHere;
+      const cutHere = sentHere >= after && thisId < total;
+      s.write(formatEvent({ id: thisId, type: q.type, data: `tick ${thisId}`, comment: q.comment === '1', eol }), () => {
+        if (!cutHere || s.closed) return;
+        ctx.entry.outcome = mode;
+        if (mode === 'drop') s.later(() => s.destroy(), 5);
+        else s.end();
+      });
+      if (thisId >= total) return; // the total is reached: idle
+      if (cutHere) return; // drop/end happens once the write is flushed
+      s.later(tick, interval);
+    };
+    tick();
+  }
+
+  function handleEcho(ctx, forceCred) {
+    const { req, q } = ctx;
+    const h = req.headers;
+    const data = {
+      method: req.method,
+      lastEventIdHeader: h['last-event-id'] ?? null,
+      lastEventIdQuery: q.lastEventId ?? null,
+      accept: h.accept ?? null,
+      cacheControl: h['cache-control'] ?? null,
+      cookie: h.cookie ?? null,
+      contentType: h['content-type'] ?? null,
+      origin: h.origin ?? null,
+      body: ctx.body,
+      query: q,
+      headers: h,
+    };
+    const s = startSSE(ctx, { forceCred });
+    if (q.retry !== undefined && q.retry !== '') s.write(`retry: ${q.retry}\n`);
+    s.write(formatEvent({ id: q.id, data: JSON.stringify(data) }));
+    s.finish(q.close === '1');
+  }
+
+  function handleStatus(ctx) {
+    const { q } = ctx;
+    let code = int(q.code, 204);
+    if (code < 200 || code > 599) code = 400;
+    const extra = {};
+    if (q.retry_after !== undefined) extra['Retry-After'] = q.retry_after;
+    if (q.ctype !== undefined && q.ctype !== 'none') extra['Content-Type'] = q.ctype;
+    sendPlain(ctx, code, 'nope', extra);
+  }
+
+  function handleCtype(ctx) {
+    const { q } = ctx;
+    const type = q.type ?? 'text/plain';
+    const s = startSSE(ctx, { contentType: type });
+    s.write('data: x\n\n');
+    s.finish(q.close === '1');
+  }
+
+  function handleRedirect(ctx) {
+    const { q } = ctx;
+    let code = int(q.code, 302);
+    if (![301, 302, 303, 307, 308].includes(code)) code = 302;
+    const to = q.to ?? '/echo';
+    if (!to.startsWith('/') || to.startsWith('//')) return sendPlain(ctx, 400, 'to must be a same-server path');
+    sendPlain(ctx, code, null, { Location: to });
+  }
+
+  function handleRaw(ctx) {
+    const { q } = ctx;
+    const bytes = Buffer.from(q.b64 ?? '', 'base64url');
+    const chunk = Math.max(1, int(q.chunk, bytes.length || 1));
+    const delay = int(q.delay, 20);
+    const s = startSSE(ctx);
+    let off = 0;
+    const step = () => {
+      if (off >= bytes.length) return s.finish(q.close === '1');
+      const part = bytes.subarray(off, off + chunk);
+      off += part.length;
+      s.write(part);
+      if (off >= bytes.length) return s.finish(q.close === '1');
+      s.later(step, delay);
+    };
+    step();
+  }
+
+  function handleStall(ctx) {
+    const s = startSSE(ctx);
+    s.write(': hi\n\n');
+  }
+
+  function handleLongpoll(ctx) {
+    const { q } = ctx;
+    const n = int(q.n, 3);
+    const interval = int(q.interval, 0);
+    const first = resumeFrom(ctx, int(q.start, 1));
+    const s = startSSE(ctx);
+    if (q.retry !== undefined && q.retry !== '') s.write(`retry: ${q.retry}\n`);
+    let i = 0;
+    const tick = () => {
+      if (i >= n) return s.end();
+      const id = first + i++;
+      s.write(formatEvent({ id, type: q.type, data: `tick ${id}` }));
+      if (i >= n) return s.end();
+      if (interval > 0) s.later(tick, interval); else tick();
+    };
+    tick();
+  }
+
+  function handleBig(ctx) {
+    const { q } = ctx;
+    let left = Math.max(0, int(q.size, 1024 * 1024));
+    const s = startSSE(ctx);
+    s.write('data: ');
+    const pump = () => {
+      while (left > 0 && !s.closed) {
+        const n = Math.min(left, CHUNK_64K.length);
+        left -= n;
+        const ok = s.write(n === CHUNK_64K.length ? CHUNK_64K : CHUNK_64K.subarray(0, n));
+        if (!ok) return s.drain(pump);
+      }
+      if (s.closed) return;
+      if (q.eol === '1') s.write('\n\n');
+      s.finish(q.close === '1');
+    };
+    pump();
+  }
+
+  function handleBurst(ctx) {
+    const { q } = ctx;
+    const n = Math.max(0, int(q.n, 100000));
+    const size = Math.max(0, int(q.size, 32));
+    const start = int(q.start, 1);
+    const payload = 'x'.repeat(size);
+    const s = startSSE(ctx);
+    let i = 0;
+    const pump = () => {
+      while (i < n && !s.closed) {
+        let batch = '';
+        while (i < n && batch.length < 64 * 1024) {
+          batch += `id: ${start + i}\ndata: ${payload}\n\n`;
+          i++;
+        }
+        if (!s.write(batch)) return s.drain(pump);
+      }
+      if (s.closed) return;
+      s.finish(q.close === '1');
+    };
+    pump();
+  }
+
+  function handleSetCookie(ctx) {
+    const { q } = ctx;
+    const name = q.name || 'sse_test';
+    const value = q.value ?? '1';
+    let cookie = `${name}=${value}; Path=/`;
+    if (q.samesite) cookie += `; SameSite=${q.samesite}`;
+    if (q.max_age !== undefined) cookie += `; Max-Age=${int(q.max_age, 0)}`;
+    sendJson(ctx, 200, { set: cookie }, { 'Set-Cookie': cookie });
+  }
+
+  function handlePage(ctx) {
+    sendPlain(ctx, 200, '<!doctype html><meta charset="utf-8"><title>sse-test</title><body>sse-test</body>',
+      { 'Content-Type': 'text/html; charset=utf-8' });
+  }
+
+  function handleLog(ctx) {
+    const { key, q } = ctx;
+    const list = logs.get(key) || [];
+    sendJson(ctx, 200, list);
+    if (q.clear === '1') logs.delete(key);
+  }
+
+  function handleOpen(ctx) {
+    const { key, q } = ctx;
+    const reply = () => sendJson(ctx, 200, { open: open.get(key) || 0 });
+    if (q.until === undefined) return reply();
+    // Optional wait: /open?key=K&until=0&timeout=2000 answers as soon as the count equals `until`.
+    const target = int(q.until, 0);
+    const deadline = Date.now() + int(q.timeout, 2000);
+    const check = () => {
+      if (ctx.res.destroyed) return;
+      if ((open.get(key) || 0) === target || Date.now() >= deadline || closing) return reply();
+      const t = setTimeout(() => { timers.delete(t); check(); }, 10);
+      timers.add(t);
+    };
+    check();
+  }
+
+  // ---------------------------------------------------------------- public handle
+
+  async function close() {
+    if (closing) return;
+    closing = true;
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+    const done = Promise.all(servers.map(closeServer));
+    for (const s of servers) { try { s.closeAllConnections(); } catch { /* ignore */ } }
+    for (const sock of sockets) { try { sock.destroy(); } catch { /* ignore */ } }
+    await done;
+  }
+
+  const allPorts = servers.map((s) => s.address().port);
+  return {
+    url: `http://${host}:${basePort}`,
+    port: basePort,
+    ports: allPorts,
+    urls: allPorts.map((p) => `http://${host}:${p}`),
+    close,
+    getLog: (key = '') => logs.get(key) || [],
+    openCount: (key = '') => open.get(key) || 0,
+  };
+}
+
+// ---------------------------------------------------------------- CLI
+
+function parseArgs(argv) {
+  const opts = { port: 0, ports: 0, exitOnStdinClose: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [name, inline] = a.includes('=') ? a.split(/=(.*)/s) : [a, undefined];
+    const val = () => (inline !== undefined ? inline : argv[++i]);
+    if (name === '--port') opts.port = int(val(), NaN);
+    else if (name === '--ports') opts.ports = int(val(), NaN);
+    else if (name === '--exit-on-stdin-close') opts.exitOnStdinClose = true;
+    else if (name === '--help' || name === '-h') opts.help = true;
+    else throw new Error(`unknown argument: ${a}`);
+  }
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error('--port needs 0..65535');
+  if (!Number.isInteger(opts.ports) || opts.ports < 0 || opts.ports > 100) throw new Error('--ports needs 0..100');
+  return opts;
+}
+
+async function main() {
+  let opts;
+  try { opts = parseArgs(process.argv.slice(2)); }
+  catch (e) { process.stderr.write(`sse-server: ${e.message}\n`); process.exit(2); }
+  if (opts.help) {
+    process.stderr.write('usage: node tests/server/sse-server.mjs --port 0 [--ports N] [--exit-on-stdin-close]\n');
+    process.exit(0);
+  }
+  const srv = await startServer({ port: opts.port, ports: opts.ports });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(0), 2000).unref();
+    try { await srv.close(); } finally { process.exit(0); }
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  if (opts.exitOnStdinClose) {
+    process.stdin.on('end', stop);
+    process.stdin.on('close', stop);
+    process.stdin.on('error', stop);
+    process.stdin.on('data', noop);
+    process.stdin.resume();
+  }
+  if (srv.ports.length > 1) process.stderr.write(`sse-server: also listening on ports ${srv.ports.slice(1).join(', ')}\n`);
+  process.stdout.write(`LISTENING ${srv.url}\n`);
+}
+
+const isMain = (() => {
+  try { return path.resolve(process.argv[1] || '') === fileURLToPath(import.meta.url); }
+  catch { return false; }
+})();
+if (isMain) main();

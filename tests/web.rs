@@ -1,0 +1,361 @@
+//! Browser tests of the drivers and transports behind the JS class, run in headless Chromium and
+//! Firefox by `wasm-pack test` against the real SSE test server (tests/server), which the test
+//! command starts and whose address it passes in `ESW_TEST_SERVER` (origin A) and
+//! `ESW_TEST_SERVER_B` (a second port). The test page itself is served by
+//! wasm-bindgen-test-runner from yet another origin, so every request here is cross-origin.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use eventsource_wasm::api::js::{Emit, Source};
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const OPEN: u32 = 0;
+const MESSAGES: u32 = 1;
+const ERROR_RECONNECTING: u32 = 2;
+const ERROR_CLOSED: u32 = 3;
+
+fn server() -> &'static str {
+    option_env!("ESW_TEST_SERVER").unwrap_or("http://127.0.0.1:9317")
+}
+
+fn server_b() -> &'static str {
+    option_env!("ESW_TEST_SERVER_B").unwrap_or("http://127.0.0.1:9318")
+}
+
+/// A unique key per test, so the server's request log of one test is not another's.
+fn key(name: &str) -> String {
+    format!("{name}-{}", js_sys::Math::random().to_bits())
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Emitted {
+    kind: u32,
+    text: String,
+    num: u32,
+}
+
+/// Records what a [`Source`] reports and lets a test await the next report with a deadline.
+struct Recorder {
+    seen: Rc<RefCell<Vec<Emitted>>>,
+    wake: Rc<RefCell<Option<Function>>>,
+    _closure: Closure<dyn FnMut(u32, String, u32)>,
+    emit: Emit,
+}
+
+impl Recorder {
+    fn new() -> Recorder {
+        let seen: Rc<RefCell<Vec<Emitted>>> = Rc::default();
+        let wake: Rc<RefCell<Option<Function>>> = Rc::default();
+        let closure = Closure::<dyn FnMut(u32, String, u32)>::new({
+            let seen = seen.clone();
+            let wake = wake.clone();
+            move |kind, text, num| {
+                seen.borrow_mut().push(Emitted { kind, text, num });
+                if let Some(f) = wake.borrow_mut().take() {
+                    let _ = f.call0(&JsValue::UNDEFINED);
+                }
+            }
+        });
+        let emit: Emit = closure.as_ref().clone().unchecked_into();
+        Recorder { seen, wake, _closure: closure, emit }
+    }
+
+    fn open(&self, url: &str, init: JsValue) -> Result<Source, JsValue> {
+        Source::new(url, init, JsValue::clone(&self.emit).unchecked_into())
+    }
+
+    fn all(&self) -> Vec<Emitted> {
+        self.seen.borrow().clone()
+    }
+
+    /// Waits until `cond` holds for what was seen, failing the test after `ms`.
+    async fn until(&self, ms: u32, what: &str, cond: impl Fn(&[Emitted]) -> bool) {
+        let deadline = js_sys::Date::now() + f64::from(ms);
+        while !cond(&self.seen.borrow()) {
+            let left = deadline - js_sys::Date::now();
+            assert!(left > 0.0, "timed out waiting for {what}; seen: {:?}", self.all());
+            let wake = self.wake.clone();
+            let p = Promise::new(&mut |resolve, _| {
+                *wake.borrow_mut() = Some(resolve.clone());
+                set_timeout(&resolve, left as i32);
+            });
+            JsFuture::from(p).await.unwrap();
+        }
+    }
+
+    /// The events seen so far, unpacked as (type, id, data).
+    fn events(&self) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        for e in self.seen.borrow().iter().filter(|e| e.kind == MESSAGES) {
+            let parts: Vec<&str> = e.text.split('\r').collect();
+            for t in parts.chunks_exact(3) {
+                let ty = if t[0].is_empty() { "message" } else { t[0] };
+                out.push((ty.to_owned(), t[1].to_owned(), t[2].to_owned()));
+            }
+        }
+        out
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(f: &Function, ms: i32) -> i32;
+    #[wasm_bindgen(js_name = fetch)]
+    fn fetch_url(url: &str) -> Promise;
+}
+
+fn init(transport: &str) -> JsValue {
+    let o = js_sys::Object::new();
+    Reflect::set(&o, &"transport".into(), &transport.into()).unwrap();
+    o.into()
+}
+
+async fn get_json(url: &str) -> JsValue {
+    let resp: web_sys::Response = JsFuture::from(fetch_url(url)).await.unwrap().unchecked_into();
+    JsFuture::from(resp.json().unwrap()).await.unwrap()
+}
+
+/// The server's request log for `key`, as (method, lastEventId header, lastEventId query).
+async fn request_log(key: &str) -> Vec<(String, Option<String>, Option<String>)> {
+    let log = get_json(&format!("{}/log?key={key}", server())).await;
+    let arr: js_sys::Array = log.unchecked_into();
+    arr.iter()
+        .map(|e| {
+            let s = |v: JsValue| v.as_string();
+            let method = s(Reflect::get(&e, &"method".into()).unwrap()).unwrap();
+            let headers = Reflect::get(&e, &"headers".into()).unwrap();
+            let query = Reflect::get(&e, &"query".into()).unwrap();
+            (
+                method,
+                s(Reflect::get(&headers, &"last-event-id".into()).unwrap()),
+                s(Reflect::get(&query, &"lastEventId".into()).unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// Waits (on the server) until `key` has `n` open streams; returns the count.
+async fn open_streams(key: &str, n: u32) -> u32 {
+    let v = get_json(&format!("{}/open?key={key}&until={n}&timeout=3000", server())).await;
+    Reflect::get(&v, &"open".into()).unwrap().as_f64().unwrap() as u32
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    let s: String = bytes.iter().map(|&b| b as char).collect();
+    let b64 = web_sys_btoa(&s);
+    b64.replace('+', "-").replace('/', "_").trim_end_matches('=').to_owned()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = btoa)]
+    fn web_sys_btoa(s: &str) -> String;
+}
+
+#[wasm_bindgen_test]
+async fn fetch_streams_typed_events_with_ids_and_origin() {
+    let rec = Recorder::new();
+    let k = key("typed");
+    let url = format!("{}/stream?n=3&interval=10&ids=1&type=tick&key={k}", server());
+    let src = rec.open(&url, init("fetch")).unwrap();
+    assert_eq!(src.transport(), "fetch");
+    assert_eq!(src.ready_state(), 0);
+    rec.until(5000, "three events", |s| s.iter().filter(|e| e.kind == MESSAGES).count() >= 1).await;
+    rec.until(5000, "three events", |_| rec.events().len() >= 3).await;
+    let all = rec.all();
+    assert_eq!(all[0], Emitted { kind: OPEN, text: server().to_owned(), num: 0 });
+    assert_eq!(src.ready_state(), 1);
+    let ev = rec.events();
+    assert_eq!(
+        ev,
+        (1..=3).map(|i| ("tick".to_owned(), i.to_string(), format!("tick {i}"))).collect::<Vec<_>>()
+    );
+    src.close();
+    assert_eq!(src.ready_state(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn fetch_bytes_split_anywhere_give_the_same_events() {
+    // A BOM, CRLF/CR/LF, a CR at the end of one write and its LF in the next, and a
+    // four-byte character split across writes, delivered one byte per write.
+    let stream = "\u{feff}data: a\u{1F600}b\r\n\r\nid: 7\rdata: c\r\ndata: d\n\n:c\nevent: x\ndata\n\n";
+    let k = key("split");
+    let url = format!("{}/raw?b64={}&chunk=1&delay=1&key={k}", server(), b64url(stream.as_bytes()));
+    let rec = Recorder::new();
+    let src = rec.open(&url, init("fetch")).unwrap();
+    rec.until(8000, "three events", |_| rec.events().len() >= 3).await;
+    assert_eq!(
+        rec.events(),
+        vec![
+            ("message".into(), "".into(), "a\u{1F600}b".into()),
+            ("message".into(), "7".into(), "c\nd".into()),
+            ("x".into(), "7".into(), "".into()),
+        ]
+    );
+    src.close();
+}
+
+async fn expect_failure(path: &str, reason: &str, status: u32) {
+    let rec = Recorder::new();
+    let k = key("fail");
+    let src = rec.open(&format!("{}{path}&key={k}", server()), init("fetch")).unwrap();
+    rec.until(5000, "an error", |s| s.iter().any(|e| e.kind >= ERROR_RECONNECTING)).await;
+    let all = rec.all();
+    assert_eq!(all, vec![Emitted { kind: ERROR_CLOSED, text: reason.into(), num: status }], "{path}");
+    assert_eq!(src.ready_state(), 2);
+    // Closed for good: the source must not have asked again.
+    assert_eq!(request_log(&k).await.len(), 1, "{path}: exactly one request");
+}
+
+#[wasm_bindgen_test]
+async fn fetch_fails_on_204_500_and_wrong_content_type() {
+    expect_failure("/status?code=204", "http-status", 204).await;
+    expect_failure("/status?code=500", "http-status", 500).await;
+    expect_failure("/ctype?type=text/plain", "content-type", 200).await;
+    expect_failure("/ctype?type=none", "content-type", 200).await;
+}
+
+#[wasm_bindgen_test]
+async fn fetch_reconnects_after_a_drop_with_the_last_event_id_in_the_query() {
+    let rec = Recorder::new();
+    let k = key("drop");
+    let url = format!("{}/drop?after=2&total=5&retry=50&key={k}", server());
+    let src = rec.open(&url, init("fetch")).unwrap();
+    rec.until(8000, "five events", |_| rec.events().len() >= 5).await;
+    let ids: Vec<String> = rec.events().into_iter().map(|e| e.1).collect();
+    assert_eq!(ids, ["1", "2", "3", "4", "5"]);
+    let kinds: Vec<u32> = rec.all().iter().map(|e| e.kind).filter(|&k| k != MESSAGES).collect();
+    assert_eq!(kinds, [OPEN, ERROR_RECONNECTING, OPEN, ERROR_RECONNECTING, OPEN]);
+    let log = request_log(&k).await;
+    assert_eq!(log.len(), 3);
+    // Cross-origin: the id travels in the query, so the request stays CORS-simple.
+    assert!(log.iter().all(|(m, _, _)| m == "GET"), "no preflight: {log:?}");
+    assert_eq!(log[0].2, None);
+    assert_eq!(log[1].2.as_deref(), Some("2"));
+    assert_eq!(log[2].2.as_deref(), Some("4"));
+    assert!(log.iter().all(|l| l.1.is_none()));
+    src.close();
+}
+
+#[wasm_bindgen_test]
+async fn fetch_honours_retry() {
+    let rec = Recorder::new();
+    let k = key("retry");
+    let url = format!("{}/end?after=1&total=2&retry=400&key={k}", server());
+    let src = rec.open(&url, init("fetch")).unwrap();
+    let t0 = std::cell::Cell::new(0.0);
+    rec.until(5000, "the end of the first stream", |s| s.iter().any(|e| e.kind == ERROR_RECONNECTING)).await;
+    t0.set(js_sys::Date::now());
+    rec.until(5000, "the second open", |s| s.iter().filter(|e| e.kind == OPEN).count() == 2).await;
+    let gap = js_sys::Date::now() - t0.get();
+    assert!(gap >= 350.0, "reconnected after {gap} ms, before the 400 ms the server asked for");
+    assert!(gap < 2500.0, "reconnected after {gap} ms: retry: was ignored (default is 3 s)");
+    src.close();
+}
+
+#[wasm_bindgen_test]
+async fn fetch_close_stops_everything() {
+    let rec = Recorder::new();
+    let k = key("close");
+    let url = format!("{}/stream?n=1000&interval=20&key={k}", server());
+    let src = rec.open(&url, init("fetch")).unwrap();
+    rec.until(5000, "a first event", |_| !rec.events().is_empty()).await;
+    src.close();
+    let seen = rec.all().len();
+    assert_eq!(open_streams(&k, 0).await, 0, "the server still sees the stream open");
+    // Events were flowing every 20 ms: by now any leak would have shown up.
+    assert_eq!(rec.all().len(), seen, "something was reported after close()");
+    assert_eq!(request_log(&k).await.len(), 1);
+    assert_eq!(src.ready_state(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn close_while_connecting_reports_nothing() {
+    let rec = Recorder::new();
+    let k = key("early");
+    let src = rec.open(&format!("{}/stream?n=3&key={k}", server()), init("fetch")).unwrap();
+    src.close();
+    // The request may or may not have reached the server; either way it must end.
+    assert_eq!(open_streams(&k, 0).await, 0);
+    assert!(rec.all().is_empty(), "{:?}", rec.all());
+}
+
+#[wasm_bindgen_test]
+async fn oversized_event_fails_the_connection() {
+    let rec = Recorder::new();
+    let k = key("big");
+    let url = format!("{}/big?size={}&key={k}", server(), 17 * 1024 * 1024);
+    let src = rec.open(&url, init("fetch")).unwrap();
+    rec.until(20000, "the size-limit error", |s| s.iter().any(|e| e.kind == ERROR_CLOSED)).await;
+    let last = rec.all().pop().unwrap();
+    assert_eq!((last.kind, last.text.as_str()), (ERROR_CLOSED, "size-limit"));
+    assert!(rec.events().is_empty());
+    assert_eq!(open_streams(&k, 0).await, 0, "the oversized stream was not aborted");
+    assert_eq!(src.ready_state(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn native_transport_mirrors_the_browser() {
+    let rec = Recorder::new();
+    let k = key("native");
+    let url = format!("{}/stream?n=2&interval=10&ids=1&type=tick&key={k}", server_b());
+    let src = rec.open(&url, JsValue::UNDEFINED).unwrap();
+    assert_eq!(src.transport(), "native", "auto picks native where the browser has it");
+    src.listen("tick");
+    rec.until(5000, "two events", |_| rec.events().len() >= 2).await;
+    assert_eq!(rec.all()[0].kind, OPEN);
+    assert_eq!(
+        rec.events(),
+        vec![("tick".into(), "1".into(), "tick 1".into()), ("tick".into(), "2".into(), "tick 2".into())]
+    );
+    src.close();
+    assert_eq!(open_streams(&k, 0).await, 0);
+}
+
+#[wasm_bindgen_test]
+async fn native_transport_reports_failure_as_closed() {
+    let rec = Recorder::new();
+    let k = key("nativefail");
+    let src = rec.open(&format!("{}/status?code=500&key={k}", server()), init("native")).unwrap();
+    rec.until(5000, "an error", |s| !s.is_empty()).await;
+    assert_eq!(rec.all(), vec![Emitted { kind: ERROR_CLOSED, text: "native".into(), num: 0 }]);
+    assert_eq!(src.ready_state(), 2);
+}
+
+#[wasm_bindgen_test]
+fn bad_urls_and_options_throw_like_the_native_constructor() {
+    let rec = Recorder::new();
+    let err = rec.open("http://[", JsValue::UNDEFINED).err().expect("a bad URL must throw");
+    let name = Reflect::get(&err, &"name".into()).unwrap().as_string();
+    assert_eq!(name.as_deref(), Some("SyntaxError"));
+    assert!(err.is_instance_of::<web_sys::DomException>());
+
+    let err = rec.open(server(), init("carrier-pigeon")).err().expect("an unknown transport must throw");
+    assert!(err.is_instance_of::<js_sys::TypeError>());
+    let err = rec.open(server(), JsValue::from(5)).err().expect("a non-object init must throw");
+    assert!(err.is_instance_of::<js_sys::TypeError>());
+    assert!(rec.all().is_empty());
+}
+
+#[wasm_bindgen_test]
+fn relative_urls_resolve_against_the_page() {
+    let rec = Recorder::new();
+    let src = rec.open("/nowhere?x=1", init("fetch")).unwrap();
+    let page = web_sys::Url::new(&web_sys_location_href()).unwrap();
+    assert_eq!(src.url(), format!("{}/nowhere?x=1", page.origin()));
+    src.close();
+}
+
+fn web_sys_location_href() -> String {
+    let location = Reflect::get(&js_sys::global(), &"location".into()).unwrap();
+    Reflect::get(&location, &"href".into()).unwrap().as_string().unwrap()
+}
