@@ -6,7 +6,7 @@
 // Rust reports through one function per chunk of events: `emit(kind, text, number)`.
 // Kinds: 0 open (text: origin), 1 events (text: `type CR id CR data CR` repeated, type ''
 // meaning 'message'), 2 error and reconnecting, 3 error and closed (text: reason, number:
-// HTTP status), 4 later events come from origin `text`.
+// HTTP status), 4 later events come from origin `text`, 5 the transport is now `text`.
 
 import { Source } from '../pkg/eventsource_wasm.js';
 import { ensureWasm } from './wasm.js';
@@ -42,7 +42,7 @@ export class EventSource extends EventTarget {
   get url() { return this.#url; }
   get withCredentials() { return this.#withCredentials; }
   get readyState() { return this.#state; }
-  /** Which transport carries this source: 'native' or 'fetch'. Not in the standard. */
+  /** Which transport carries this source: 'native', 'fetch', 'xhr' or 'longpoll'. Not in the standard. */
   get transport() { return this.#transport; }
 
   get onopen() { return this.#handler('open'); }
@@ -93,6 +93,9 @@ export class EventSource extends EventTarget {
         break;
       case 4:
         this.#origin = text;
+        break;
+      case 5:
+        this.#transport = text;
         break;
     }
   }
@@ -146,5 +149,6 @@ const constants = {
 Object.defineProperties(EventSource, constants);
 Object.defineProperties(EventSource.prototype, constants);
 Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
+Object.defineProperty(EventSource, 'name', { value: 'EventSource', configurable: true }); // the minified build renames the class
 // Lets the Rust side recognise this class if it is installed as the global EventSource.
 Object.defineProperty(EventSource, '__eventsourceWasm', { value: true });

@@ -115,6 +115,9 @@ pub enum Action {
     Open,
     /// Fire `error`.
     Error(Failure),
+    /// Responses arrive whole (a buffering proxy): the core now polls; a driver that streams
+    /// may switch to its long-polling transport.
+    Buffered,
 }
 
 /// A response's status line and the headers the state machine cares about.
@@ -155,6 +158,17 @@ impl Default for RetryPolicy {
     }
 }
 
+/// What the end of a response body means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndOfBody {
+    /// The standard: CONNECTING, `error`, wait the reconnection time, reconnect.
+    Reconnect,
+    /// Long-polling: a response that carried events is a batch; ask for the next one at once,
+    /// silently (readyState stays OPEN). A response without events is treated as the standard
+    /// says, so a server that answers nothing is not hammered.
+    PollAgain,
+}
+
 /// Settings fixed for the life of a connection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -169,6 +183,11 @@ pub struct Config {
     pub retry: RetryPolicy,
     /// Seed of the jitter's random numbers, so runs can be replayed.
     pub seed: u64,
+    pub end_of_body: EndOfBody,
+    /// Switch to [`EndOfBody::PollAgain`] (and say so with [`Action::Buffered`]) when a response
+    /// looks held back by a buffering proxy: it lasted a while, then delivered two or more
+    /// events all at once, just as it ended.
+    pub detect_buffering: bool,
 }
 
 impl Default for Config {
@@ -180,6 +199,8 @@ impl Default for Config {
             last_event_id: String::new(),
             retry: RetryPolicy::default(),
             seed: 0x9E37_79B9_7F4A_7C15,
+            end_of_body: EndOfBody::Reconnect,
+            detect_buffering: false,
         }
     }
 }
@@ -190,6 +211,9 @@ enum Phase {
     Requesting,
     /// Reading the body of an announced connection.
     Streaming,
+    /// A new request replaces a finished or recycled one without the page noticing: the
+    /// ready state stays OPEN and no `open` is fired again.
+    Resuming,
     /// Waiting to reconnect at the given time.
     Waiting { until: Millis },
     Closed,
@@ -210,6 +234,13 @@ pub struct Connection {
     retry_after: Option<Millis>,
     rng: u64,
     actions: VecDeque<Action>,
+    /// This response's timing and yield, for buffering detection.
+    request_at: Option<Millis>,
+    response_at: Millis,
+    first_byte_at: Option<Millis>,
+    events_this_response: u64,
+    /// The transport hands over text it already decoded (XHR): no BOM to look for.
+    text_input: bool,
 }
 
 impl Connection {
@@ -227,6 +258,11 @@ impl Connection {
             rng: config.seed | 1,
             config,
             actions: VecDeque::new(),
+            request_at: None,
+            response_at: 0,
+            first_byte_at: None,
+            events_this_response: 0,
+            text_input: false,
         };
         conn.push_connect();
         conn
@@ -235,7 +271,7 @@ impl Connection {
     pub fn ready_state(&self) -> ReadyState {
         match self.phase {
             Phase::Requesting | Phase::Waiting { .. } => ReadyState::Connecting,
-            Phase::Streaming => ReadyState::Open,
+            Phase::Streaming | Phase::Resuming => ReadyState::Open,
             Phase::Closed => ReadyState::Closed,
         }
     }
@@ -264,7 +300,7 @@ impl Connection {
     pub fn poll_timeout(&self) -> Option<Millis> {
         match self.phase {
             Phase::Waiting { until } => Some(until),
-            Phase::Requesting | Phase::Streaming => {
+            Phase::Requesting | Phase::Streaming | Phase::Resuming => {
                 let hb = self.config.heartbeat_timeout?;
                 Some(self.last_activity?.saturating_add(hb))
             }
@@ -274,16 +310,25 @@ impl Connection {
 
     /// The request that [`Action::Connect`] asked for got its response headers.
     pub fn on_response(&mut self, now: Millis, response: Response<'_>) {
-        if self.phase != Phase::Requesting {
+        if !matches!(self.phase, Phase::Requesting | Phase::Resuming) {
             return;
         }
         self.last_activity = Some(now);
         let status = Some(response.status);
         if response.status == 200 && is_event_stream(response.content_type) {
+            let announce = self.phase == Phase::Requesting;
             self.phase = Phase::Streaming;
             self.attempts = 0;
             self.parser.reset();
-            self.actions.push_back(Action::Open);
+            if self.text_input {
+                self.parser.bom_already_removed();
+            }
+            self.response_at = now;
+            self.first_byte_at = None;
+            self.events_this_response = 0;
+            if announce {
+                self.actions.push_back(Action::Open);
+            }
             return;
         }
         if self.config.retry.retry_on_overload && matches!(response.status, 429 | 503) {
@@ -306,11 +351,17 @@ impl Connection {
             return;
         }
         self.last_activity = Some(now);
+        self.first_byte_at.get_or_insert(now);
         let mut retry = None;
+        let mut events = 0;
         let result = self.parser.feed(bytes, |out| match out {
-            Output::Event(ev) => on_event(ev),
+            Output::Event(ev) => {
+                events += 1;
+                on_event(ev)
+            }
             Output::Retry(ms) => retry = Some(ms),
         });
+        self.events_this_response += events;
         if let Some(ms) = retry {
             self.reconnection_time = ms;
         }
@@ -323,16 +374,77 @@ impl Connection {
     /// The body ended cleanly. The standard reconnects: servers end streams to shed load.
     pub fn on_end(&mut self, now: Millis) {
         match self.phase {
-            Phase::Streaming => self.reestablish(now, ErrorKind::EndOfStream, Some(200)),
+            Phase::Streaming => {
+                if self.config.detect_buffering
+                    && self.config.end_of_body == EndOfBody::Reconnect
+                    && self.looks_buffered(now)
+                {
+                    self.config.end_of_body = EndOfBody::PollAgain;
+                    self.actions.push_back(Action::Buffered);
+                }
+                if self.config.end_of_body == EndOfBody::PollAgain && self.events_this_response > 0 {
+                    self.parser.reset();
+                    self.phase = Phase::Resuming;
+                    self.request_at = Some(now);
+                    self.push_connect();
+                } else {
+                    self.reestablish(now, ErrorKind::EndOfStream, Some(200));
+                }
+            }
             // A body that ends before headers is the driver's bug, treated as a network error.
-            Phase::Requesting => self.reestablish(now, ErrorKind::Network, None),
+            Phase::Requesting | Phase::Resuming => self.reestablish(now, ErrorKind::Network, None),
             _ => {}
         }
     }
 
+    /// Replaces the streaming request with a new one that resumes from the last event ID,
+    /// without the page noticing. Transports whose buffers only grow (XHR's `responseText`)
+    /// use this to bound their memory. An event still in progress is dropped: the server sends
+    /// it again after the last event ID, so nothing is lost or repeated. A stream without IDs
+    /// cannot be resumed, so it is only swapped between events (after which the server starts
+    /// afresh, as it would after any reconnect). Returns whether it happened; if not, try again
+    /// after more bytes.
+    pub fn resume(&mut self, now: Millis) -> bool {
+        if self.phase != Phase::Streaming || (self.last_event_id().is_empty() && !self.parser.at_event_boundary()) {
+            return false;
+        }
+        self.actions.push_back(Action::Abort);
+        self.parser.reset();
+        self.phase = Phase::Resuming;
+        self.request_at = Some(now);
+        self.last_activity = Some(now);
+        self.push_connect();
+        true
+    }
+
+    /// The driver sent the request asked for by [`Action::Connect`] at `now` (optional; it
+    /// makes buffering detection see the whole wait).
+    pub fn on_request_sent(&mut self, now: Millis) {
+        self.request_at = Some(now);
+        self.last_activity.get_or_insert(now);
+    }
+
+    /// The transport feeds text it decoded itself (see [`Parser::bom_already_removed`]).
+    pub fn set_text_input(&mut self, text: bool) {
+        self.text_input = text;
+    }
+
+    /// Whether the streamed body ends as long-polling: the mode may change at run time.
+    pub fn end_of_body(&self) -> EndOfBody {
+        self.config.end_of_body
+    }
+
+    /// A streaming response that waited at least a second and then delivered all of its
+    /// (several) events within the last 50 ms before its end was held back on the way.
+    fn looks_buffered(&self, now: Millis) -> bool {
+        let started = self.request_at.unwrap_or(self.response_at).min(self.response_at);
+        let Some(first) = self.first_byte_at else { return false };
+        self.events_this_response >= 2 && now.saturating_sub(started) >= 1000 && now.saturating_sub(first) <= 50
+    }
+
     /// The request failed (before or during the body).
     pub fn on_network_error(&mut self, now: Millis) {
-        if matches!(self.phase, Phase::Requesting | Phase::Streaming) {
+        if matches!(self.phase, Phase::Requesting | Phase::Streaming | Phase::Resuming) {
             self.reestablish(now, ErrorKind::Network, None);
         }
     }
@@ -343,9 +455,10 @@ impl Connection {
             Phase::Waiting { until } if now >= until => {
                 self.phase = Phase::Requesting;
                 self.last_activity = Some(now);
+                self.request_at = Some(now);
                 self.push_connect();
             }
-            Phase::Requesting | Phase::Streaming => {
+            Phase::Requesting | Phase::Streaming | Phase::Resuming => {
                 if let Some(deadline) = self.poll_timeout() {
                     if now >= deadline {
                         self.actions.push_back(Action::Abort);
@@ -371,7 +484,7 @@ impl Connection {
         if self.phase == Phase::Closed {
             return;
         }
-        let in_flight = matches!(self.phase, Phase::Requesting | Phase::Streaming);
+        let in_flight = matches!(self.phase, Phase::Requesting | Phase::Streaming | Phase::Resuming);
         self.phase = Phase::Closed;
         self.actions.clear();
         if in_flight {

@@ -11,7 +11,6 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
-use js_sys::Uint8Array;
 
 use crate::connection::{Action, Connection, ErrorKind, Failure, Millis, ReadyState, Response};
 use crate::parser::Event;
@@ -28,6 +27,8 @@ pub(crate) trait Sink {
     fn error(&self, reason: &str, status: u16, state: ReadyState);
     /// Later events come from another origin (a native source followed a redirect).
     fn set_origin(&self, _origin: &str) {}
+    /// The source now uses another transport (auto-detected buffering switched it to polling).
+    fn transport_changed(&self, _name: &str) {}
 }
 
 /// Packs one event as `type CR id CR data CR`. CR can never occur inside any of the three
@@ -73,7 +74,6 @@ struct Inner {
     sink: Option<Rc<dyn Sink>>,
     origin: String,
     /// Reused between chunks so that steady streaming allocates nothing.
-    chunk: Vec<u8>,
     packed: String,
 }
 
@@ -81,6 +81,7 @@ struct Inner {
 pub(crate) struct Driver(Rc<RefCell<Inner>>);
 
 /// A transport's line back to the driver, valid for one request.
+#[derive(Clone)]
 pub(crate) struct Feed {
     inner: Weak<RefCell<Inner>>,
     generation: u32,
@@ -97,7 +98,6 @@ impl Driver {
             timer: None,
             sink: Some(sink),
             origin: String::new(),
-            chunk: Vec::new(),
             packed: String::new(),
         }));
         pump(&inner);
@@ -130,10 +130,7 @@ impl Drop for Driver {
 impl Feed {
     fn live(&self) -> Option<Rc<RefCell<Inner>>> {
         let inner = self.inner.upgrade()?;
-        let current = {
-            let i = inner.borrow();
-            i.generation == self.generation && i.running.is_some()
-        };
+        let current = inner.borrow().generation == self.generation;
         current.then_some(inner)
     }
 
@@ -156,17 +153,14 @@ impl Feed {
     }
 
     /// A body chunk arrived. Returns whether to keep reading.
-    pub fn bytes_from(&self, chunk: &Uint8Array) -> bool {
+    pub fn bytes(&self, chunk: &[u8]) -> bool {
         let Some(inner) = self.live() else { return false };
         let (packed, sink) = {
             let mut i = inner.borrow_mut();
             let i = &mut *i;
-            let len = chunk.length() as usize;
-            i.chunk.resize(len, 0);
-            chunk.copy_to(&mut i.chunk[..]);
             let mut packed = std::mem::take(&mut i.packed);
             packed.clear();
-            i.conn.on_bytes(now(), &i.chunk, |ev| pack_event(&mut packed, &ev));
+            i.conn.on_bytes(now(), chunk, |ev| pack_event(&mut packed, &ev));
             (packed, i.sink.clone())
         };
         if !packed.is_empty() {
@@ -185,18 +179,37 @@ impl Feed {
         self.is_current()
     }
 
+    /// The transport's buffer is full: swap the request for a fresh one at the next event
+    /// boundary. Returns whether that happened (then this request is finished).
+    pub fn recycle(&self) -> bool {
+        let Some(inner) = self.live() else { return true };
+        let resumed = inner.borrow_mut().conn.resume(now());
+        if resumed {
+            pump(&inner);
+        }
+        resumed
+    }
+
     pub fn end(&self) {
         if let Some(inner) = self.live() {
-            inner.borrow_mut().running = None;
-            inner.borrow_mut().conn.on_end(now());
+            let running = {
+                let mut i = inner.borrow_mut();
+                i.conn.on_end(now());
+                i.running.take()
+            };
+            drop(running);
             pump(&inner);
         }
     }
 
     pub fn network_error(&self) {
         if let Some(inner) = self.live() {
-            inner.borrow_mut().running = None;
-            inner.borrow_mut().conn.on_network_error(now());
+            let running = {
+                let mut i = inner.borrow_mut();
+                i.conn.on_network_error(now());
+                i.running.take()
+            };
+            drop(running);
             pump(&inner);
         }
     }
@@ -229,6 +242,7 @@ fn pump(inner: &Rc<RefCell<Inner>>) {
                 }
             }
             Action::Error(failure) => report(inner, &failure),
+            Action::Buffered => switch_to_polling(inner),
         }
     }
     arm_timer(inner);
@@ -243,6 +257,21 @@ fn report(inner: &Rc<RefCell<Inner>>, failure: &Failure) {
         sink.error(failure.kind.as_str(), failure.status.unwrap_or(0), state);
     }
     debug_assert!(failure.kind != ErrorKind::GaveUp || state == ReadyState::Closed);
+}
+
+/// A proxy holds the stream back until it ends: carry on by long-polling, and say so.
+fn switch_to_polling(inner: &Rc<RefCell<Inner>>) {
+    let sink = {
+        let mut i = inner.borrow_mut();
+        if i.kind == TransportKind::LongPoll {
+            return;
+        }
+        i.kind = TransportKind::LongPoll;
+        i.sink.clone()
+    };
+    if let Some(sink) = sink {
+        sink.transport_changed(TransportKind::LongPoll.as_str());
+    }
 }
 
 fn connect(inner: &Rc<RefCell<Inner>>, last_event_id: Option<String>) {
@@ -260,10 +289,14 @@ fn connect(inner: &Rc<RefCell<Inner>>, last_event_id: Option<String>) {
                 IdCarrier::Query => spec.url = with_query(&spec.url, "lastEventId", &id),
             }
         }
-        (i.kind, spec, Feed { inner: Rc::downgrade(inner), generation: i.generation })
+        let kind = i.kind;
+        i.conn.set_text_input(kind.feeds_text());
+        (kind, spec, Feed { inner: Rc::downgrade(inner), generation: i.generation })
     };
     let running = transport::start(kind, &spec, feed);
-    inner.borrow_mut().running = Some(running);
+    let mut i = inner.borrow_mut();
+    i.conn.on_request_sent(now());
+    i.running = running;
 }
 
 fn arm_timer(inner: &Rc<RefCell<Inner>>) {

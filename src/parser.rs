@@ -256,10 +256,12 @@ impl Parser {
         };
         match field {
             b"data" => {
+                // Measure the decoded value: each invalid byte grows into a 3-byte U+FFFD.
+                let value = String::from_utf8_lossy(value);
                 if self.data.len() + value.len() + 1 > self.max {
                     return Err(TooLarge { limit: self.max });
                 }
-                push_lossy(&mut self.data, value);
+                self.data.push_str(&value);
                 self.data.push('\n');
             }
             b"event" => {
@@ -298,6 +300,21 @@ impl Parser {
         out(Output::Event(Event { event_type, data, id: &self.last_event_id }));
         self.data.clear();
         self.event_type.clear();
+    }
+
+    /// Whether the stream so far ends exactly between events: no partial line, no field of an
+    /// undispatched event. A transport may then swap the connection for a new one (resuming
+    /// from the last event ID) without losing or repeating anything.
+    pub fn at_event_boundary(&self) -> bool {
+        self.carry.is_empty() && self.data.is_empty() && self.event_type.is_empty() && self.id_buffer == self.last_event_id
+    }
+
+    /// The transport already decoded the stream as text (and so removed a leading BOM): a BOM
+    /// at the start of what follows is content, not a signature.
+    pub fn bom_already_removed(&mut self) {
+        if self.bom_seen == 0 {
+            self.bom_seen = 3;
+        }
     }
 
     /// Forgets the event being built after an error, so nothing half-read is ever dispatched.

@@ -74,3 +74,15 @@ pub(crate) fn has_fetch_streaming() -> bool {
     let Ok(proto) = Reflect::get(&response, &"prototype".into()) else { return false };
     Reflect::has(&proto, &"body".into()).unwrap_or(false) && global_property("ReadableStream").is_some()
 }
+
+/// Whether `XMLHttpRequest` exists at all (long-polling needs nothing more).
+pub(crate) fn has_xhr() -> bool {
+    global_property("XMLHttpRequest").is_some_and(|v| v.is_function())
+}
+
+/// Whether XHR reports partial responses as they arrive (XHR level 2 `progress` events).
+pub(crate) fn has_xhr_streaming() -> bool {
+    let Some(xhr) = global_property("XMLHttpRequest") else { return false };
+    let Ok(proto) = Reflect::get(&xhr, &"prototype".into()) else { return false };
+    Reflect::has(&proto, &"onprogress".into()).unwrap_or(false)
+}

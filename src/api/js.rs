@@ -11,7 +11,7 @@ use std::rc::Rc;
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-use crate::connection::{Config, Connection, ReadyState};
+use crate::connection::{Config, Connection, EndOfBody, ReadyState};
 use crate::driver::{Driver, IdCarrier, Sink, Target};
 use crate::platform;
 use crate::transport::native::NativeSource;
@@ -29,6 +29,8 @@ mod kind {
     pub const ERROR_CLOSED: u32 = 3;
     /// Later messages come from this origin.
     pub const ORIGIN: u32 = 4;
+    /// The source switched transport: text = its name.
+    pub const TRANSPORT: u32 = 5;
 }
 
 #[wasm_bindgen]
@@ -62,6 +64,9 @@ impl Sink for JsSink {
     fn set_origin(&self, origin: &str) {
         self.emit(kind::ORIGIN, origin, 0);
     }
+    fn transport_changed(&self, name: &str) {
+        self.emit(kind::TRANSPORT, name, 0);
+    }
 }
 
 enum Engine {
@@ -92,14 +97,15 @@ fn read_options(init: &JsValue) -> Result<Options, JsValue> {
         let name = transport.as_string().unwrap_or_default();
         options.transport = TransportChoice::parse(&name).ok_or_else(|| {
             JsValue::from(js_sys::TypeError::new(&format!(
-                "Failed to construct 'EventSource': unknown transport '{name}' (expected 'auto', 'native' or 'fetch')."
+                "Failed to construct 'EventSource': unknown transport '{name}' (expected 'auto', 'native', 'fetch', 'xhr' or 'longpoll')."
             )))
         })?;
     }
     Ok(options)
 }
 
-/// Picks the transport: native where it can do the job, else fetch streaming.
+/// Picks the transport by feature detection: native where it can do the job, else fetch
+/// streaming (only where `Response.body` is a stream), else XHR streaming, else long-polling.
 fn choose(choice: TransportChoice) -> Result<TransportKind, JsValue> {
     let unsupported = |what: &str| -> JsValue {
         web_sys::DomException::new_with_message_and_name(
@@ -114,9 +120,13 @@ fn choose(choice: TransportChoice) -> Result<TransportKind, JsValue> {
             Err(unsupported("native"))
         }
         TransportChoice::Only(TransportKind::Fetch) if !platform::has_fetch_streaming() => Err(unsupported("fetch")),
+        TransportChoice::Only(TransportKind::Xhr) if !platform::has_xhr_streaming() => Err(unsupported("xhr")),
+        TransportChoice::Only(TransportKind::LongPoll) if !platform::has_xhr() => Err(unsupported("longpoll")),
         TransportChoice::Only(kind) => Ok(kind),
         TransportChoice::Auto if platform::has_native_event_source() => Ok(TransportKind::Native),
         TransportChoice::Auto if platform::has_fetch_streaming() => Ok(TransportKind::Fetch),
+        TransportChoice::Auto if platform::has_xhr_streaming() => Ok(TransportKind::Xhr),
+        TransportChoice::Auto if platform::has_xhr() => Ok(TransportKind::LongPoll),
         TransportChoice::Auto => Err(unsupported("auto")),
     }
 }
@@ -150,7 +160,13 @@ impl Source {
                     with_credentials: options.with_credentials,
                     id_carrier: if same_origin { IdCarrier::Header } else { IdCarrier::Query },
                 };
-                Engine::Core(Driver::start(Connection::new(Config::default()), kind, target, sink))
+                let mut config = Config::default();
+                if kind == TransportKind::LongPoll {
+                    config.end_of_body = EndOfBody::PollAgain;
+                }
+                // Only a transport the page did not pin may change under it.
+                config.detect_buffering = options.transport == TransportChoice::Auto;
+                Engine::Core(Driver::start(Connection::new(config), kind, target, sink))
             }
         };
         Ok(Source { engine, url: href, with_credentials: options.with_credentials, kind })
@@ -166,7 +182,7 @@ impl Source {
         self.with_credentials
     }
 
-    /// The transport in use: `native` or `fetch`.
+    /// The transport chosen at construction: `native`, `fetch`, `xhr` or `longpoll`.
     #[wasm_bindgen(getter)]
     pub fn transport(&self) -> String {
         self.kind.as_str().to_owned()

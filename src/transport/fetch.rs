@@ -73,6 +73,8 @@ async fn run(request: Request, feed: Feed) {
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let done_key = JsValue::from_str("done");
     let value_key = JsValue::from_str("value");
+    // Reused for every chunk: steady streaming allocates nothing.
+    let mut buf = Vec::new();
     loop {
         let result = match JsFuture::from(reader.read()).await {
             Ok(r) => r,
@@ -87,7 +89,9 @@ async fn run(request: Request, feed: Feed) {
         }
         let Ok(value) = Reflect::get(&result, &value_key) else { return feed.network_error() };
         let chunk: Uint8Array = value.unchecked_into();
-        if !feed.bytes_from(&chunk) {
+        buf.resize(chunk.length() as usize, 0);
+        chunk.copy_to(&mut buf);
+        if !feed.bytes(&buf) {
             let _ = reader.cancel();
             return;
         }

@@ -4,6 +4,7 @@
 
 pub(crate) mod fetch;
 pub(crate) mod native;
+pub(crate) mod xhr;
 
 pub(crate) use crate::driver::Feed;
 
@@ -14,6 +15,10 @@ pub enum TransportKind {
     Native,
     /// `fetch` with a streamed `ReadableStream` body.
     Fetch,
+    /// `XMLHttpRequest`, reading `responseText` as it grows.
+    Xhr,
+    /// Request, read the body, dispatch, and request again at once (over XHR).
+    LongPoll,
 }
 
 impl TransportKind {
@@ -21,7 +26,14 @@ impl TransportKind {
         match self {
             TransportKind::Native => "native",
             TransportKind::Fetch => "fetch",
+            TransportKind::Xhr => "xhr",
+            TransportKind::LongPoll => "longpoll",
         }
+    }
+
+    /// Whether the transport hands the core text it decoded itself, rather than bytes.
+    pub(crate) fn feeds_text(self) -> bool {
+        matches!(self, TransportKind::Xhr | TransportKind::LongPoll)
     }
 }
 
@@ -38,6 +50,8 @@ impl TransportChoice {
             "auto" => TransportChoice::Auto,
             "native" => TransportChoice::Only(TransportKind::Native),
             "fetch" => TransportChoice::Only(TransportKind::Fetch),
+            "xhr" => TransportChoice::Only(TransportKind::Xhr),
+            "longpoll" => TransportChoice::Only(TransportKind::LongPoll),
             _ => return None,
         })
     }
@@ -56,20 +70,30 @@ pub(crate) struct RequestSpec {
 /// A request in flight; dropping it does not stop it, [`Running::abort`] does.
 pub(crate) enum Running {
     Fetch(web_sys::AbortController),
+    Xhr(xhr::XhrRequest),
 }
 
 impl Running {
     pub fn abort(self) {
         match self {
             Running::Fetch(controller) => controller.abort(),
+            Running::Xhr(request) => request.abort(),
         }
     }
 }
 
-/// Starts `spec` on a core-driven transport.
-pub(crate) fn start(kind: TransportKind, spec: &RequestSpec, feed: Feed) -> Running {
+/// Starts `spec` on a core-driven transport. A request that cannot even be built (an
+/// unusable header value, say) is reported as a network error, asynchronously like any other.
+pub(crate) fn start(kind: TransportKind, spec: &RequestSpec, feed: Feed) -> Option<Running> {
     match kind {
-        TransportKind::Fetch => fetch::start(spec, feed),
+        TransportKind::Fetch => Some(fetch::start(spec, feed)),
+        TransportKind::Xhr | TransportKind::LongPoll => match xhr::start(spec, feed.clone()) {
+            Ok(request) => Some(Running::Xhr(request)),
+            Err(_) => {
+                wasm_bindgen_futures::spawn_local(async move { feed.network_error() });
+                None
+            }
+        },
         TransportKind::Native => unreachable!("the native transport is not driven by the core"),
     }
 }

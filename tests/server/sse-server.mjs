@@ -235,6 +235,7 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
       case '/longpoll': return handleLongpoll(ctx);
       case '/big': return handleBig(ctx);
       case '/burst': return handleBurst(ctx);
+      case '/buffered': return handleBuffered(ctx);
       case '/set-cookie': return handleSetCookie(ctx);
       case '/page': return handlePage(ctx);
       case '/log': return handleLog(ctx);
@@ -458,7 +459,8 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
     const start = int(q.start, 1);
     const payload = 'x'.repeat(size);
     const s = startSSE(ctx);
-    let i = 0;
+    // Ids run from `start` to start+n-1 in all; a reconnect resumes after its Last-Event-ID.
+    let i = resumeFrom(ctx, start) - start;
     const pump = () => {
       while (i < n && !s.closed) {
         let batch = '';
@@ -472,6 +474,22 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
       s.finish(q.close === '1');
     };
     pump();
+  }
+
+  // A stream held back by a buffering proxy: nothing for `delay` ms, then `n` events (resuming
+  // after Last-Event-ID) in a single write, and the end.
+  function handleBuffered(ctx) {
+    const { q } = ctx;
+    const n = int(q.n, 3);
+    const first = resumeFrom(ctx, int(q.start, 1));
+    setTimeout(() => {
+      if (ctx.res.destroyed) return;
+      const s = startSSE(ctx);
+      let body = '';
+      for (let id = first; id < first + n; id++) body += formatEvent({ id, data: `tick ${id}` });
+      s.write(body);
+      s.end();
+    }, int(q.delay, 1100));
   }
 
   function handleSetCookie(ctx) {
