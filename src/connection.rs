@@ -332,7 +332,7 @@ impl Connection {
             return;
         }
         if self.config.retry.retry_on_overload && matches!(response.status, 429 | 503) {
-            self.retry_after = response.retry_after.and_then(|v| parse_retry_after(v));
+            self.retry_after = response.retry_after.and_then(parse_retry_after);
             self.actions.push_back(Action::Abort);
             self.reestablish(now, ErrorKind::Status, status);
             return;
