@@ -44,11 +44,8 @@ mod native {
 
     /// `len` bytes of JSON-looking ASCII text (no CR, LF).
     fn payload(rng: &mut Rng, len: usize) -> Vec<u8> {
-        const ALPHABET: &[u8] =
-            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 {}:,\"._-";
-        (0..len)
-            .map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize])
-            .collect()
+        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 {}:,\"._-";
+        (0..len).map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize]).collect()
     }
 
     fn fixed_chunks(len: usize, size: usize) -> Vec<usize> {
@@ -72,12 +69,7 @@ mod native {
             input.push(b'\n');
         }
         let chunks = fixed_chunks(input.len(), NETWORK_CHUNK);
-        Workload {
-            name,
-            input,
-            chunks,
-            events,
-        }
+        Workload { name, input, chunks, events }
     }
 
     /// Typed events with ids: `event:` + `id:` + 64 B of data.
@@ -86,19 +78,12 @@ mod native {
         let mut input = Vec::new();
         for i in 0..events {
             let ty = ["update", "insert", "delete", "heartbeat"][(i % 4) as usize];
-            input.extend_from_slice(
-                format!("event: {ty}\nid: {}\ndata: ", 1_000_000 + i).as_bytes(),
-            );
+            input.extend_from_slice(format!("event: {ty}\nid: {}\ndata: ", 1_000_000 + i).as_bytes());
             input.extend_from_slice(&payload(&mut rng, 64));
             input.extend_from_slice(b"\n\n");
         }
         let chunks = fixed_chunks(input.len(), NETWORK_CHUNK);
-        Workload {
-            name,
-            input,
-            chunks,
-            events,
-        }
+        Workload { name, input, chunks, events }
     }
 
     /// Everything a real stream mixes: comments, ids, types, retry, multi-line data, CRLF and CR
@@ -114,8 +99,7 @@ mod native {
             }
             if rng.below(2) == 0 {
                 input.extend_from_slice(
-                    ["event: tick", "event: price", "event: caf\u{e9}"][rng.below(3) as usize]
-                        .as_bytes(),
+                    ["event: tick", "event: price", "event: caf\u{e9}"][rng.below(3) as usize].as_bytes(),
                 );
                 input.extend_from_slice(eol);
             }
@@ -141,12 +125,7 @@ mod native {
             chunks.push(n);
             left -= n;
         }
-        Workload {
-            name,
-            input,
-            chunks,
-            events,
-        }
+        Workload { name, input, chunks, events }
     }
 
     fn workloads() -> Vec<Workload> {
@@ -182,21 +161,11 @@ mod native {
 
     fn parser_throughput(c: &mut Criterion) {
         let mut group = c.benchmark_group("parser");
-        group
-            .sample_size(10)
-            .warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_secs(3));
+        group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
         for w in workloads() {
             let (events, _) = parse(&w);
-            assert_eq!(
-                events, w.events,
-                "{}: the workload is not what it claims",
-                w.name
-            );
-            group.throughput(Throughput::ElementsAndBytes {
-                elements: w.events,
-                bytes: w.input.len() as u64,
-            });
+            assert_eq!(events, w.events, "{}: the workload is not what it claims", w.name);
+            group.throughput(Throughput::ElementsAndBytes { elements: w.events, bytes: w.input.len() as u64 });
             group.bench_function(w.name, |b| b.iter(|| black_box(parse(&w))));
         }
         group.finish();

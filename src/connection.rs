@@ -71,8 +71,12 @@ pub enum ErrorKind {
     Timeout,
     /// A line or event exceeded the size limit.
     TooLarge,
-    /// The reconnection policy gave up (too many attempts).
+    /// The reconnection policy gave up (too many attempts), or the application vetoed a
+    /// reconnect.
     GaveUp,
+    /// The request was aborted by something other than `close()` (the platform, or an
+    /// application-supplied `fetch`). The standard fails the connection.
+    Aborted,
 }
 
 impl ErrorKind {
@@ -86,6 +90,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::TooLarge => "size-limit",
             ErrorKind::GaveUp => "gave-up",
+            ErrorKind::Aborted => "aborted",
         }
     }
 }
@@ -214,8 +219,12 @@ enum Phase {
     /// A new request replaces a finished or recycled one without the page noticing: the
     /// ready state stays OPEN and no `open` is fired again.
     Resuming,
+    /// Paused by the application (a hidden page): no request, no timer, still OPEN.
+    Paused,
     /// Waiting to reconnect at the given time.
-    Waiting { until: Millis },
+    Waiting {
+        until: Millis,
+    },
     Closed,
 }
 
@@ -255,7 +264,13 @@ impl Connection {
             attempts: 0,
             last_activity: None,
             retry_after: None,
-            rng: config.seed | 1,
+            // splitmix64 of the seed: every seed gives its own non-zero xorshift state.
+            rng: {
+                let mut z = config.seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                (z ^ (z >> 31)).max(1)
+            },
             config,
             actions: VecDeque::new(),
             request_at: None,
@@ -271,7 +286,7 @@ impl Connection {
     pub fn ready_state(&self) -> ReadyState {
         match self.phase {
             Phase::Requesting | Phase::Waiting { .. } => ReadyState::Connecting,
-            Phase::Streaming | Phase::Resuming => ReadyState::Open,
+            Phase::Streaming | Phase::Resuming | Phase::Paused => ReadyState::Open,
             Phase::Closed => ReadyState::Closed,
         }
     }
@@ -304,7 +319,7 @@ impl Connection {
                 let hb = self.config.heartbeat_timeout?;
                 Some(self.last_activity?.saturating_add(hb))
             }
-            Phase::Closed => None,
+            Phase::Closed | Phase::Paused => None,
         }
     }
 
@@ -386,6 +401,7 @@ impl Connection {
                     self.parser.reset();
                     self.phase = Phase::Resuming;
                     self.request_at = Some(now);
+                    self.last_activity = Some(now);
                     self.push_connect();
                 } else {
                     self.reestablish(now, ErrorKind::EndOfStream, Some(200));
@@ -476,6 +492,69 @@ impl Connection {
         if let Phase::Waiting { .. } = self.phase {
             self.phase = Phase::Waiting { until: now };
             self.on_timeout(now);
+        }
+    }
+
+    /// Replaces whatever connection there is with a fresh one at once, silently if the source
+    /// is open (e.g. a page restored from the back/forward cache, whose socket is likely dead).
+    /// The event in progress is dropped; the server resends it after the last event ID.
+    pub fn refresh(&mut self, now: Millis) {
+        match self.phase {
+            Phase::Waiting { .. } => self.reconnect_now(now),
+            Phase::Streaming | Phase::Resuming | Phase::Requesting => {
+                let silent = self.phase != Phase::Requesting;
+                self.actions.push_back(Action::Abort);
+                self.parser.reset();
+                self.phase = if silent { Phase::Resuming } else { Phase::Requesting };
+                self.request_at = Some(now);
+                self.last_activity = Some(now);
+                self.push_connect();
+            }
+            Phase::Paused | Phase::Closed => {}
+        }
+    }
+
+    /// Stops the connection without closing the source (a hidden page that wants to save
+    /// battery and data). Only an open source pauses; [`Connection::unpause`] resumes it from
+    /// the last event ID.
+    pub fn pause(&mut self) {
+        if matches!(self.phase, Phase::Streaming | Phase::Resuming) {
+            self.actions.push_back(Action::Abort);
+            self.parser.reset();
+            self.phase = Phase::Paused;
+        }
+    }
+
+    /// Ends a [`Connection::pause`]: a new request resumes silently from the last event ID.
+    pub fn unpause(&mut self, now: Millis) {
+        if self.phase == Phase::Paused {
+            self.phase = Phase::Resuming;
+            self.request_at = Some(now);
+            self.last_activity = Some(now);
+            self.push_connect();
+        }
+    }
+
+    /// The application vetoed the reconnect just announced: fail the connection (CLOSED).
+    /// The error being reported should then say CLOSED, with reason [`ErrorKind::GaveUp`].
+    pub fn give_up(&mut self) {
+        if let Phase::Waiting { .. } = self.phase {
+            self.phase = Phase::Closed;
+            self.parser.reset();
+        }
+    }
+
+    /// The application chose another delay for the reconnect just announced.
+    pub fn reschedule(&mut self, now: Millis, delay: Millis) {
+        if let Phase::Waiting { .. } = self.phase {
+            self.phase = Phase::Waiting { until: now.saturating_add(delay) };
+        }
+    }
+
+    /// The request was aborted, not by `close()`: the standard fails the connection.
+    pub fn on_aborted(&mut self) {
+        if matches!(self.phase, Phase::Requesting | Phase::Streaming | Phase::Resuming) {
+            self.fail(ErrorKind::Aborted, None);
         }
     }
 

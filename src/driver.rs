@@ -1,21 +1,41 @@
-//! Carries out what the connection core asks, for the core-driven transports (fetch, and the
-//! fallbacks added later): starts and aborts requests, arms the one timer, and hands what the
-//! transport reports back to the core. Events go to a [`Sink`], which is the JavaScript class
-//! or the Rust stream.
+//! Carries out what the connection core asks, for the core-driven transports (fetch, XHR,
+//! long-poll): builds and starts requests, aborts them, arms the one timer, listens to the
+//! page's lifecycle, and hands what the transport reports back to the core. What the page
+//! sees goes to a [`Sink`]: the JavaScript class or the Rust stream.
 //!
 //! Re-entrancy is the design constraint here: a sink call runs page code, which may call
 //! `close()` (or open another source) synchronously. So the shared state is never borrowed
-//! while a sink or a transport runs: each step takes what it needs, lets go, then calls out.
+//! while a sink, a transport or an application callback runs: each step takes what it needs,
+//! lets go, then calls out.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::connection::{Action, Connection, ErrorKind, Failure, Millis, ReadyState, Response};
+use crate::lifecycle::Lifecycle;
 use crate::parser::Event;
 use crate::platform::now;
 use crate::transport::{self, RequestSpec, Running, TransportKind};
+
+/// An `error` as the page is told it.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorReport<'a> {
+    /// A stable name: `network`, `end-of-stream`, `http-status`, `content-type`, `timeout`,
+    /// `size-limit`, `gave-up`, `aborted` (or `native` when the browser's class decided).
+    pub reason: &'a str,
+    pub status: u16,
+    pub status_text: &'a str,
+    /// The ready state after the error: CONNECTING (a reconnect follows) or CLOSED.
+    pub state: ReadyState,
+    /// Milliseconds until the reconnect, if one follows.
+    pub delay: Option<Millis>,
+}
 
 /// Where a source's observable happenings go, in order.
 pub(crate) trait Sink {
@@ -23,8 +43,7 @@ pub(crate) trait Sink {
     fn open(&self, origin: &str);
     /// A batch of events, packed by [`pack_event`].
     fn messages(&self, packed: &str);
-    /// An `error`; `state` is the ready state after it.
-    fn error(&self, reason: &str, status: u16, state: ReadyState);
+    fn error(&self, error: &ErrorReport<'_>);
     /// Later events come from another origin (a native source followed a redirect).
     fn set_origin(&self, _origin: &str) {}
     /// The source now uses another transport (auto-detected buffering switched it to polling).
@@ -46,33 +65,63 @@ pub(crate) fn pack_event(out: &mut String, ev: &Event<'_>) {
 }
 
 /// How the last event ID travels on a reconnect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum IdCarrier {
-    /// The `Last-Event-ID` header: the standard's way; free for same-origin requests.
-    Header,
-    /// A `lastEventId` query parameter: keeps a cross-origin request CORS-simple, so servers
-    /// that answer no preflight keep working.
-    Query,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IdCarrier {
+    /// As the `Last-Event-ID` header: the standard's way; needs a CORS preflight cross-origin.
+    pub header: bool,
+    /// As a query parameter of this name: keeps a cross-origin request CORS-simple, so
+    /// servers that answer no preflight keep working.
+    pub query: Option<String>,
 }
 
-/// Fixed facts about one source's requests.
+/// What the application decided about an announced reconnect.
+pub(crate) enum ReconnectDecision {
+    Proceed,
+    Delay(Millis),
+    Veto,
+}
+
+/// What an announced reconnect is about, for the application's hook.
+pub(crate) struct ReconnectInfo<'a> {
+    pub attempt: u32,
+    pub delay: Millis,
+    pub reason: &'a str,
+    pub status: u16,
+    pub last_event_id: &'a str,
+}
+
+pub(crate) type ReconnectHook = Box<dyn Fn(&ReconnectInfo<'_>) -> ReconnectDecision>;
+
+/// Everything fixed about one source's requests.
 pub(crate) struct Target {
     pub url: String,
-    pub with_credentials: bool,
+    pub method: String,
+    /// Sent on every request (the function's headers are added after these).
+    pub headers: Vec<(String, String)>,
+    /// Called before every connect with `{ lastEventId, attempt, url }`; returns headers or
+    /// a promise of them (to refresh a token, say).
+    pub headers_fn: Option<Function>,
+    pub body: Option<JsValue>,
+    pub credentials: web_sys::RequestCredentials,
+    /// An application-supplied `fetch`.
+    pub fetch: Option<Function>,
     pub id_carrier: IdCarrier,
+    pub on_reconnect: Option<ReconnectHook>,
 }
 
 struct Inner {
     conn: Connection,
     kind: TransportKind,
-    target: Target,
+    target: Rc<Target>,
     /// Bumped for every request, so reports from an aborted one are recognised and dropped.
     generation: u32,
     running: Option<Running>,
     timer: Option<(Millis, Timeout)>,
     /// Dropped once the source is closed, which breaks the JS ↔ wasm reference cycle.
     sink: Option<Rc<dyn Sink>>,
+    lifecycle: Option<Lifecycle>,
     origin: String,
+    status_text: String,
     /// Reused between chunks so that steady streaming allocates nothing.
     packed: String,
 }
@@ -87,19 +136,51 @@ pub(crate) struct Feed {
     generation: u32,
 }
 
+/// Which page lifecycle events the source reacts to.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LifecycleOptions {
+    pub reconnect_on_online: bool,
+    pub reconnect_on_pageshow: bool,
+    pub pause_when_hidden: bool,
+}
+
 impl Driver {
-    pub fn start(conn: Connection, kind: TransportKind, target: Target, sink: Rc<dyn Sink>) -> Driver {
+    pub fn start(
+        conn: Connection,
+        kind: TransportKind,
+        target: Target,
+        lifecycle: LifecycleOptions,
+        sink: Rc<dyn Sink>,
+    ) -> Driver {
         let inner = Rc::new(RefCell::new(Inner {
             conn,
             kind,
-            target,
+            target: Rc::new(target),
             generation: 0,
             running: None,
             timer: None,
             sink: Some(sink),
+            lifecycle: None,
             origin: String::new(),
+            status_text: String::new(),
             packed: String::new(),
         }));
+        let watch = Lifecycle::watch(lifecycle, Rc::downgrade(&inner), |weak, what| {
+            if let Some(inner) = weak.upgrade() {
+                let t = now();
+                {
+                    let mut i = inner.borrow_mut();
+                    match what {
+                        crate::lifecycle::Happening::Online => i.conn.reconnect_now(t),
+                        crate::lifecycle::Happening::PageShow => i.conn.refresh(t),
+                        crate::lifecycle::Happening::Hidden => i.conn.pause(),
+                        crate::lifecycle::Happening::Visible => i.conn.unpause(t),
+                    }
+                }
+                pump(&inner);
+            }
+        });
+        inner.borrow_mut().lifecycle = watch;
         pump(&inner);
         Driver(inner)
     }
@@ -110,13 +191,6 @@ impl Driver {
 
     pub fn close(&self) {
         self.0.borrow_mut().conn.close();
-        pump(&self.0);
-    }
-
-    /// Reconnect at once if a reconnect is waiting (the browser came back online).
-    #[allow(dead_code)]
-    pub fn reconnect_now(&self) {
-        self.0.borrow_mut().conn.reconnect_now(now());
         pump(&self.0);
     }
 }
@@ -140,12 +214,16 @@ impl Feed {
     }
 
     /// Response headers arrived. Returns whether the body should be read.
-    pub fn response(&self, status: u16, content_type: Option<&str>, retry_after: Option<&str>, url: &str) -> bool {
+    pub fn response(&self, status: u16, status_text: &str, headers: ResponseHeaders<'_>, url: &str) -> bool {
         let Some(inner) = self.live() else { return false };
         {
             let mut i = inner.borrow_mut();
             i.origin = origin_of(url);
-            i.conn.on_response(now(), Response { status, content_type, retry_after });
+            status_text.clone_into(&mut i.status_text);
+            i.conn.on_response(
+                now(),
+                Response { status, content_type: headers.content_type, retry_after: headers.retry_after },
+            );
         }
         pump(&inner);
         let i = inner.borrow();
@@ -179,8 +257,8 @@ impl Feed {
         self.is_current()
     }
 
-    /// The transport's buffer is full: swap the request for a fresh one at the next event
-    /// boundary. Returns whether that happened (then this request is finished).
+    /// The transport's buffer is full: swap the request for a fresh one that resumes from the
+    /// last event ID. Returns whether that happened (then this request is finished).
     pub fn recycle(&self) -> bool {
         let Some(inner) = self.live() else { return true };
         let resumed = inner.borrow_mut().conn.resume(now());
@@ -191,28 +269,36 @@ impl Feed {
     }
 
     pub fn end(&self) {
-        if let Some(inner) = self.live() {
-            let running = {
-                let mut i = inner.borrow_mut();
-                i.conn.on_end(now());
-                i.running.take()
-            };
-            drop(running);
-            pump(&inner);
-        }
+        self.finish(|conn, t| conn.on_end(t));
     }
 
     pub fn network_error(&self) {
+        self.finish(|conn, t| conn.on_network_error(t));
+    }
+
+    /// The request was aborted by someone else than us (an application `fetch`, the browser).
+    pub fn aborted(&self) {
+        self.finish(|conn, _| conn.on_aborted());
+    }
+
+    fn finish(&self, report: impl FnOnce(&mut Connection, Millis)) {
         if let Some(inner) = self.live() {
             let running = {
                 let mut i = inner.borrow_mut();
-                i.conn.on_network_error(now());
+                report(&mut i.conn, now());
                 i.running.take()
             };
             drop(running);
             pump(&inner);
         }
     }
+}
+
+/// The response headers the core needs.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct ResponseHeaders<'a> {
+    pub content_type: Option<&'a str>,
+    pub retry_after: Option<&'a str>,
 }
 
 /// Runs the core's actions until it has none, then arms the timer it wants.
@@ -249,14 +335,53 @@ fn pump(inner: &Rc<RefCell<Inner>>) {
 }
 
 fn report(inner: &Rc<RefCell<Inner>>, failure: &Failure) {
-    let (sink, state) = {
+    let mut failure = failure.clone();
+    // The application may veto or re-time the reconnect before the page hears of it, so the
+    // `error` event tells the final ready state and delay.
+    if let Some(delay) = failure.delay {
+        let (target, attempt, last_event_id) = {
+            let i = inner.borrow();
+            (i.target.clone(), i.conn.attempts(), i.conn.last_event_id().to_owned())
+        };
+        if let Some(hook) = &target.on_reconnect {
+            let info = ReconnectInfo {
+                attempt,
+                delay,
+                reason: failure.kind.as_str(),
+                status: failure.status.unwrap_or(0),
+                last_event_id: &last_event_id,
+            };
+            let decision = hook(&info);
+            let mut i = inner.borrow_mut();
+            match decision {
+                ReconnectDecision::Proceed => {}
+                ReconnectDecision::Delay(ms) => {
+                    i.conn.reschedule(now(), ms);
+                    failure.delay = Some(ms);
+                }
+                ReconnectDecision::Veto => {
+                    i.conn.give_up();
+                    failure.kind = ErrorKind::GaveUp;
+                    failure.will_reconnect = false;
+                    failure.delay = None;
+                }
+            }
+        }
+    }
+    let (sink, state, status_text) = {
         let i = inner.borrow();
-        (i.sink.clone(), i.conn.ready_state())
+        let text = if failure.status.is_some() { i.status_text.clone() } else { String::new() };
+        (i.sink.clone(), i.conn.ready_state(), text)
     };
     if let Some(sink) = sink {
-        sink.error(failure.kind.as_str(), failure.status.unwrap_or(0), state);
+        sink.error(&ErrorReport {
+            reason: failure.kind.as_str(),
+            status: failure.status.unwrap_or(0),
+            status_text: &status_text,
+            state,
+            delay: failure.delay,
+        });
     }
-    debug_assert!(failure.kind != ErrorKind::GaveUp || state == ReadyState::Closed);
 }
 
 /// A proxy holds the stream back until it ends: carry on by long-polling, and say so.
@@ -274,38 +399,111 @@ fn switch_to_polling(inner: &Rc<RefCell<Inner>>) {
     }
 }
 
+/// Starts the request the core asked for, after the application's header function (which may
+/// be asynchronous) has had its say.
 fn connect(inner: &Rc<RefCell<Inner>>, last_event_id: Option<String>) {
-    let (kind, spec, feed) = {
+    let (target, generation, attempt) = {
         let mut i = inner.borrow_mut();
         i.generation = i.generation.wrapping_add(1);
-        let mut spec = RequestSpec {
-            url: i.target.url.clone(),
-            last_event_id_header: None,
-            with_credentials: i.target.with_credentials,
+        (i.target.clone(), i.generation, i.conn.attempts())
+    };
+    let Some(headers_fn) = target.headers_fn.clone() else {
+        return send(inner, generation, &target, last_event_id, Vec::new());
+    };
+    let info = Object::new();
+    let id = last_event_id.clone().unwrap_or_default();
+    let _ = Reflect::set(&info, &"lastEventId".into(), &id.into());
+    let _ = Reflect::set(&info, &"attempt".into(), &attempt.into());
+    let _ = Reflect::set(&info, &"url".into(), &target.url.as_str().into());
+    let result = headers_fn.call1(&JsValue::UNDEFINED, &info);
+    let weak = Rc::downgrade(inner);
+    wasm_bindgen_futures::spawn_local(async move {
+        // A thrown error or a rejected promise is a failed connection attempt: reported as a
+        // network error, so the reconnection policy applies.
+        let resolved = match result {
+            Ok(v) if v.has_type::<Promise>() => JsFuture::from(v.unchecked_into::<Promise>()).await,
+            other => other,
         };
-        if let Some(id) = last_event_id {
-            match i.target.id_carrier {
-                IdCarrier::Header => spec.last_event_id_header = Some(id),
-                IdCarrier::Query => spec.url = with_query(&spec.url, "lastEventId", &id),
+        let Some(inner) = weak.upgrade() else { return };
+        if inner.borrow().generation != generation {
+            return; // closed (or superseded) while the application was thinking
+        }
+        match resolved.and_then(|v| header_list(&v)) {
+            Ok(extra) => send(&inner, generation, &target, last_event_id, extra),
+            Err(_) => {
+                let feed = Feed { inner: weak, generation };
+                feed.network_error();
             }
         }
+    });
+}
+
+fn send(
+    inner: &Rc<RefCell<Inner>>,
+    generation: u32,
+    target: &Target,
+    last_event_id: Option<String>,
+    extra: Vec<(String, String)>,
+) {
+    let mut spec = RequestSpec {
+        url: target.url.clone(),
+        method: target.method.clone(),
+        headers: target.headers.clone(),
+        body: target.body.clone(),
+        credentials: target.credentials,
+        fetch: target.fetch.clone(),
+    };
+    spec.headers.extend(extra);
+    if let Some(id) = last_event_id {
+        if target.id_carrier.header {
+            spec.headers.push(("Last-Event-ID".to_owned(), id.clone()));
+        }
+        if let Some(name) = &target.id_carrier.query {
+            spec.url = with_query(&spec.url, name, &id);
+        }
+    }
+    let kind = {
+        let mut i = inner.borrow_mut();
         let kind = i.kind;
         i.conn.set_text_input(kind.feeds_text());
-        (kind, spec, Feed { inner: Rc::downgrade(inner), generation: i.generation })
+        kind
     };
+    let feed = Feed { inner: Rc::downgrade(inner), generation };
     let running = transport::start(kind, &spec, feed);
     let mut i = inner.borrow_mut();
-    i.conn.on_request_sent(now());
-    i.running = running;
+    if i.generation == generation {
+        i.conn.on_request_sent(now());
+        i.running = running;
+    } else if let Some(r) = running {
+        drop(i);
+        r.abort();
+    }
+}
+
+/// Headers in any form `new Headers(init)` takes, as name/value pairs.
+pub(crate) fn header_list(init: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
+    if init.is_undefined() || init.is_null() {
+        return Ok(Vec::new());
+    }
+    let headers = web_sys::Headers::new_with_str_sequence_sequence(init)
+        .or_else(|_| web_sys::Headers::new_with_headers(init.unchecked_ref()))?;
+    let mut out = Vec::new();
+    let iter = js_sys::try_iter(&headers)?.ok_or_else(|| JsValue::from_str("headers are not iterable"))?;
+    for entry in iter {
+        let pair: js_sys::Array = entry?.unchecked_into();
+        out.push((pair.get(0).as_string().unwrap_or_default(), pair.get(1).as_string().unwrap_or_default()));
+    }
+    Ok(out)
 }
 
 fn arm_timer(inner: &Rc<RefCell<Inner>>) {
     let mut i = inner.borrow_mut();
     if i.conn.ready_state() == ReadyState::Closed {
-        // Nothing can happen any more: let go of the page's objects and the timer.
+        // Nothing can happen any more: let go of the page's objects, listeners and the timer.
         i.timer = None;
         i.running = None;
         i.sink = None;
+        i.lifecycle = None;
         return;
     }
     let Some(deadline) = i.conn.poll_timeout() else {

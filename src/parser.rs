@@ -268,19 +268,14 @@ impl Parser {
                 self.event_type.clear();
                 push_lossy(&mut self.event_type, value);
             }
-            b"id" => {
-                if memchr::memchr(0, value).is_none() {
-                    self.id_buffer.clear();
-                    push_lossy(&mut self.id_buffer, value);
-                }
+            // An ID with NUL would be unsendable as a header, so the standard ignores it.
+            b"id" if memchr::memchr(0, value).is_none() => {
+                self.id_buffer.clear();
+                push_lossy(&mut self.id_buffer, value);
             }
-            b"retry" => {
-                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-                    let ms = value.iter().fold(0u64, |n, d| {
-                        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                    });
-                    out(Output::Retry(ms));
-                }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                let ms = value.iter().fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0')));
+                out(Output::Retry(ms));
             }
             _ => {}
         }
@@ -306,7 +301,10 @@ impl Parser {
     /// undispatched event. A transport may then swap the connection for a new one (resuming
     /// from the last event ID) without losing or repeating anything.
     pub fn at_event_boundary(&self) -> bool {
-        self.carry.is_empty() && self.data.is_empty() && self.event_type.is_empty() && self.id_buffer == self.last_event_id
+        self.carry.is_empty()
+            && self.data.is_empty()
+            && self.event_type.is_empty()
+            && self.id_buffer == self.last_event_id
     }
 
     /// The transport already decoded the stream as text (and so removed a leading BOM): a BOM

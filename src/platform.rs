@@ -60,9 +60,8 @@ pub(crate) fn syntax_error(message: &str) -> JsValue {
 /// Our own class, once installed as the global `EventSource` by the classic script, must not
 /// count: wrapping it would wrap ourselves. The JS class carries a non-enumerable marker.
 pub(crate) fn has_native_event_source() -> bool {
-    global_property("EventSource").is_some_and(|v| {
-        v.is_function() && !Reflect::has(&v, &"__eventsourceWasm".into()).unwrap_or(false)
-    })
+    global_property("EventSource")
+        .is_some_and(|v| v.is_function() && !Reflect::has(&v, &"__eventsourceWasm".into()).unwrap_or(false))
 }
 
 /// Whether `fetch` exists and responses expose their body as a readable stream.

@@ -3,16 +3,20 @@
 //! JavaScript cannot let a wasm-bindgen class extend `EventTarget`, so a thin JS class
 //! (`js/event-source.js`) extends it and owns one [`Source`]. Everything else is decided here:
 //! URL resolution and its `SyntaxError`, option checking, the choice of transport, the state
-//! machine. Rust reports back through one JS function, `emit(kind, text, number)`, called once
-//! per chunk of events rather than once per event, because each crossing has a fixed cost.
+//! machine. Rust reports back through one JS function, `emit(kind, text, number, extra)`, called
+//! once per chunk of events rather than once per event, because each crossing has a fixed cost.
 
 use std::rc::Rc;
 
-use js_sys::Reflect;
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::RequestCredentials;
 
-use crate::connection::{Config, Connection, EndOfBody, ReadyState};
-use crate::driver::{Driver, IdCarrier, Sink, Target};
+use crate::connection::{Config, Connection, EndOfBody, ReadyState, RetryPolicy};
+use crate::driver::{
+    header_list, Driver, ErrorReport, IdCarrier, LifecycleOptions, ReconnectDecision, ReconnectHook, Sink, Target,
+};
 use crate::platform;
 use crate::transport::native::NativeSource;
 use crate::transport::{TransportChoice, TransportKind};
@@ -23,9 +27,10 @@ mod kind {
     pub const OPEN: u32 = 0;
     /// Events: text = events packed by `driver::pack_event`.
     pub const MESSAGES: u32 = 1;
-    /// `error`, readyState CONNECTING: text = reason, number = HTTP status or 0.
+    /// `error`, readyState CONNECTING: text = `reason CR statusText`, number = HTTP status or
+    /// 0, extra = milliseconds until the reconnect.
     pub const ERROR_RECONNECTING: u32 = 2;
-    /// `error`, readyState CLOSED: text = reason, number = HTTP status or 0.
+    /// `error`, readyState CLOSED: as above, extra = -1.
     pub const ERROR_CLOSED: u32 = 3;
     /// Later messages come from this origin.
     pub const ORIGIN: u32 = 4;
@@ -36,36 +41,37 @@ mod kind {
 #[wasm_bindgen]
 extern "C" {
     /// The JS class's report function.
-    #[wasm_bindgen(typescript_type = "(kind: number, text: string, num: number) => void")]
+    #[wasm_bindgen(typescript_type = "(kind: number, text: string, num: number, extra: number) => void")]
     pub type Emit;
     #[wasm_bindgen(method, js_name = call)]
-    fn call(this: &Emit, this_arg: &JsValue, kind: u32, text: &str, num: u32);
+    fn call(this: &Emit, this_arg: &JsValue, kind: u32, text: &str, num: u32, extra: f64);
 }
 
 struct JsSink(Emit);
 
 impl JsSink {
-    fn emit(&self, kind: u32, text: &str, num: u32) {
-        self.0.call(&JsValue::UNDEFINED, kind, text, num);
+    fn emit(&self, kind: u32, text: &str, num: u32, extra: f64) {
+        self.0.call(&JsValue::UNDEFINED, kind, text, num, extra);
     }
 }
 
 impl Sink for JsSink {
     fn open(&self, origin: &str) {
-        self.emit(kind::OPEN, origin, 0);
+        self.emit(kind::OPEN, origin, 0, 0.0);
     }
     fn messages(&self, packed: &str) {
-        self.emit(kind::MESSAGES, packed, 0);
+        self.emit(kind::MESSAGES, packed, 0, 0.0);
     }
-    fn error(&self, reason: &str, status: u16, state: ReadyState) {
-        let k = if state == ReadyState::Closed { kind::ERROR_CLOSED } else { kind::ERROR_RECONNECTING };
-        self.emit(k, reason, u32::from(status));
+    fn error(&self, e: &ErrorReport<'_>) {
+        let k = if e.state == ReadyState::Closed { kind::ERROR_CLOSED } else { kind::ERROR_RECONNECTING };
+        let text = format!("{}\r{}", e.reason, e.status_text);
+        self.emit(k, &text, u32::from(e.status), e.delay.map_or(-1.0, |d| d as f64));
     }
     fn set_origin(&self, origin: &str) {
-        self.emit(kind::ORIGIN, origin, 0);
+        self.emit(kind::ORIGIN, origin, 0, 0.0);
     }
     fn transport_changed(&self, name: &str) {
-        self.emit(kind::TRANSPORT, name, 0);
+        self.emit(kind::TRANSPORT, name, 0, 0.0);
     }
 }
 
@@ -74,39 +80,223 @@ enum Engine {
     Core(Driver),
 }
 
-/// Options from the constructor's second argument, checked.
+fn type_error(message: &str) -> JsValue {
+    js_sys::TypeError::new(&format!("Failed to construct 'EventSource': {message}")).into()
+}
+
+/// Reads one property of the options object; `undefined` means absent.
+fn get(init: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
+    let v = Reflect::get(init, &name.into())?;
+    Ok((!v.is_undefined()).then_some(v))
+}
+
+fn get_string(init: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    get(init, name)?
+        .map(|v| v.as_string().ok_or_else(|| type_error(&format!("option '{name}' must be a string."))))
+        .transpose()
+}
+
+/// A non-negative whole number of milliseconds (or bytes, or attempts).
+fn get_count(init: &JsValue, name: &str) -> Result<Option<u64>, JsValue> {
+    get(init, name)?
+        .map(|v| match v.as_f64() {
+            Some(n) if n >= 0.0 && n.is_finite() => Ok(n as u64),
+            Some(n) if n == f64::INFINITY => Ok(u64::MAX),
+            _ => Err(type_error(&format!("option '{name}' must be a non-negative number."))),
+        })
+        .transpose()
+}
+
+fn get_bool(init: &JsValue, name: &str) -> Result<bool, JsValue> {
+    Ok(get(init, name)?.is_some_and(|v| v.is_truthy()))
+}
+
+fn get_function(init: &JsValue, name: &str) -> Result<Option<Function>, JsValue> {
+    get(init, name)?
+        .map(|v| v.dyn_into::<Function>().map_err(|_| type_error(&format!("option '{name}' must be a function."))))
+        .transpose()
+}
+
+/// The constructor's second argument, checked.
 struct Options {
     with_credentials: bool,
     transport: TransportChoice,
+    /// The first option seen that only our own transports can honour.
+    beyond_native: Option<&'static str>,
+    method: String,
+    headers: Vec<(String, String)>,
+    headers_fn: Option<Function>,
+    body: Option<JsValue>,
+    credentials: Option<RequestCredentials>,
+    fetch: Option<Function>,
+    last_event_id_in: Option<String>,
+    last_event_id_param: String,
+    last_event_id: String,
+    policy: Option<RetryPolicy>,
+    on_reconnect: Option<Function>,
+    reconnection_time: Option<u64>,
+    heartbeat: Option<u64>,
+    max_event_size: Option<u64>,
+    lifecycle: LifecycleOptions,
 }
 
+/// Options that only our own transports can honour.
+const BEYOND_NATIVE: [&str; 14] = [
+    "headers",
+    "method",
+    "body",
+    "credentials",
+    "fetch",
+    "lastEventIdIn",
+    "lastEventIdParam",
+    "lastEventId",
+    "reconnect",
+    "heartbeatTimeout",
+    "maxEventSize",
+    "reconnectOnOnline",
+    "reconnectOnPageShow",
+    "pauseWhenHidden",
+];
+
 fn read_options(init: &JsValue) -> Result<Options, JsValue> {
-    let mut options = Options { with_credentials: false, transport: TransportChoice::Auto };
+    let mut o = Options {
+        with_credentials: false,
+        transport: TransportChoice::Auto,
+        beyond_native: None,
+        method: "GET".to_owned(),
+        headers: Vec::new(),
+        headers_fn: None,
+        body: None,
+        credentials: None,
+        fetch: None,
+        last_event_id_in: None,
+        last_event_id_param: "lastEventId".to_owned(),
+        last_event_id: String::new(),
+        policy: None,
+        on_reconnect: None,
+        reconnection_time: None,
+        heartbeat: None,
+        max_event_size: None,
+        lifecycle: LifecycleOptions::default(),
+    };
     if init.is_undefined() || init.is_null() {
-        return Ok(options);
+        return Ok(o);
     }
     if !init.is_object() {
-        return Err(js_sys::TypeError::new(
-            "Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.",
-        )
-        .into());
+        return Err(type_error("The provided value is not of type 'EventSourceInit'."));
     }
-    options.with_credentials = Reflect::get(init, &"withCredentials".into())?.is_truthy();
-    let transport = Reflect::get(init, &"transport".into())?;
-    if !transport.is_undefined() {
-        let name = transport.as_string().unwrap_or_default();
-        options.transport = TransportChoice::parse(&name).ok_or_else(|| {
-            JsValue::from(js_sys::TypeError::new(&format!(
-                "Failed to construct 'EventSource': unknown transport '{name}' (expected 'auto', 'native', 'fetch', 'xhr' or 'longpoll')."
-            )))
+    o.with_credentials = get_bool(init, "withCredentials")?;
+    if let Some(name) = get_string(init, "transport")? {
+        o.transport = TransportChoice::parse(&name).ok_or_else(|| {
+            type_error(&format!(
+                "unknown transport '{name}' (expected 'auto', 'native', 'fetch', 'xhr' or 'longpoll')."
+            ))
         })?;
     }
-    Ok(options)
+    for name in &BEYOND_NATIVE {
+        if get(init, name)?.is_some() {
+            o.beyond_native.get_or_insert(name);
+        }
+    }
+    if let Some(headers) = get(init, "headers")? {
+        if headers.is_function() {
+            o.headers_fn = Some(headers.unchecked_into());
+        } else {
+            o.headers =
+                header_list(&headers).map_err(|_| type_error("option 'headers' is not a valid HeadersInit."))?;
+        }
+    }
+    if let Some(method) = get_string(init, "method")? {
+        let valid =
+            !method.is_empty() && method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        let forbidden = ["CONNECT", "TRACE", "TRACK"].iter().any(|m| m.eq_ignore_ascii_case(&method));
+        if !valid || forbidden {
+            return Err(type_error(&format!("'{method}' is not a valid HTTP method.")));
+        }
+        o.method = method.to_ascii_uppercase();
+    }
+    if let Some(body) = get(init, "body")? {
+        if !body.is_null() {
+            if o.method == "GET" || o.method == "HEAD" {
+                return Err(type_error("a request with a body needs a method other than GET or HEAD."));
+            }
+            o.body = Some(body);
+        }
+    }
+    if let Some(c) = get_string(init, "credentials")? {
+        o.credentials = Some(match c.as_str() {
+            "omit" => RequestCredentials::Omit,
+            "same-origin" => RequestCredentials::SameOrigin,
+            "include" => RequestCredentials::Include,
+            _ => return Err(type_error(&format!("'{c}' is not a valid credentials mode."))),
+        });
+    }
+    o.fetch = get_function(init, "fetch")?;
+    if let Some(how) = get_string(init, "lastEventIdIn")? {
+        if !matches!(how.as_str(), "auto" | "header" | "query" | "both") {
+            return Err(type_error("option 'lastEventIdIn' must be 'auto', 'header', 'query' or 'both'."));
+        }
+        o.last_event_id_in = Some(how);
+    }
+    if let Some(param) = get_string(init, "lastEventIdParam")? {
+        if param.is_empty() {
+            return Err(type_error("option 'lastEventIdParam' must not be empty."));
+        }
+        o.last_event_id_param = param;
+    }
+    if let Some(id) = get_string(init, "lastEventId")? {
+        if id.contains(['\0', '\r', '\n']) {
+            return Err(type_error("option 'lastEventId' must not contain NUL, CR or LF."));
+        }
+        o.last_event_id = id;
+    }
+    if let Some(r) = get(init, "reconnect")? {
+        if !r.is_object() {
+            return Err(type_error("option 'reconnect' must be an object."));
+        }
+        let mut policy =
+            RetryPolicy { factor: 2.0, max_delay: 60_000, jitter: 0.2, max_attempts: None, retry_on_overload: true };
+        o.reconnection_time = get_count(&r, "delay")?;
+        if let Some(v) = get(&r, "backoff")? {
+            policy.factor = v
+                .as_f64()
+                .filter(|f| *f >= 1.0 && f.is_finite())
+                .ok_or_else(|| type_error("option 'reconnect.backoff' must be a number ≥ 1."))?;
+        }
+        if let Some(v) = get_count(&r, "maxDelay")? {
+            policy.max_delay = v;
+        }
+        if let Some(v) = get(&r, "jitter")? {
+            policy.jitter = v
+                .as_f64()
+                .filter(|f| (0.0..=1.0).contains(f))
+                .ok_or_else(|| type_error("option 'reconnect.jitter' must be a number from 0 to 1."))?;
+        }
+        if let Some(v) = get_count(&r, "maxAttempts")? {
+            policy.max_attempts = (v != u64::MAX).then(|| v.min(u64::from(u32::MAX)) as u32);
+        }
+        if let Some(v) = get(&r, "retryAfter")? {
+            policy.retry_on_overload = v.is_truthy();
+        }
+        o.on_reconnect = get_function(&r, "onReconnect")?;
+        o.policy = Some(policy);
+    }
+    o.heartbeat = get_count(init, "heartbeatTimeout")?.filter(|&ms| ms > 0);
+    o.max_event_size = get_count(init, "maxEventSize")?;
+    if o.max_event_size == Some(0) {
+        return Err(type_error("option 'maxEventSize' must be at least 1."));
+    }
+    o.lifecycle = LifecycleOptions {
+        reconnect_on_online: get_bool(init, "reconnectOnOnline")?,
+        reconnect_on_pageshow: get_bool(init, "reconnectOnPageShow")?,
+        pause_when_hidden: get_bool(init, "pauseWhenHidden")?,
+    };
+    Ok(o)
 }
 
 /// Picks the transport by feature detection: native where it can do the job, else fetch
 /// streaming (only where `Response.body` is a stream), else XHR streaming, else long-polling.
-fn choose(choice: TransportChoice) -> Result<TransportKind, JsValue> {
+fn choose(o: &Options) -> Result<TransportKind, JsValue> {
     let unsupported = |what: &str| -> JsValue {
         web_sys::DomException::new_with_message_and_name(
             &format!("Failed to construct 'EventSource': the '{what}' transport is not available here."),
@@ -115,20 +305,68 @@ fn choose(choice: TransportChoice) -> Result<TransportKind, JsValue> {
         .map(JsValue::from)
         .unwrap_or_else(|e| e)
     };
-    match choice {
-        TransportChoice::Only(TransportKind::Native) if !platform::has_native_event_source() => {
-            Err(unsupported("native"))
+    // XHR cannot call an application `fetch`, nor leave out same-origin cookies.
+    let xhr_cannot = if o.fetch.is_some() {
+        Some("fetch")
+    } else if o.credentials == Some(RequestCredentials::Omit) {
+        Some("credentials: 'omit'")
+    } else {
+        None
+    };
+    match o.transport {
+        TransportChoice::Only(TransportKind::Native) => {
+            if let Some(name) = o.beyond_native {
+                return Err(type_error(&format!("the native transport cannot honour option '{name}'.")));
+            }
+            platform::has_native_event_source().then_some(TransportKind::Native).ok_or_else(|| unsupported("native"))
         }
-        TransportChoice::Only(TransportKind::Fetch) if !platform::has_fetch_streaming() => Err(unsupported("fetch")),
-        TransportChoice::Only(TransportKind::Xhr) if !platform::has_xhr_streaming() => Err(unsupported("xhr")),
-        TransportChoice::Only(TransportKind::LongPoll) if !platform::has_xhr() => Err(unsupported("longpoll")),
-        TransportChoice::Only(kind) => Ok(kind),
-        TransportChoice::Auto if platform::has_native_event_source() => Ok(TransportKind::Native),
-        TransportChoice::Auto if platform::has_fetch_streaming() => Ok(TransportKind::Fetch),
-        TransportChoice::Auto if platform::has_xhr_streaming() => Ok(TransportKind::Xhr),
-        TransportChoice::Auto if platform::has_xhr() => Ok(TransportKind::LongPoll),
-        TransportChoice::Auto => Err(unsupported("auto")),
+        TransportChoice::Only(TransportKind::Fetch) => {
+            platform::has_fetch_streaming().then_some(TransportKind::Fetch).ok_or_else(|| unsupported("fetch"))
+        }
+        TransportChoice::Only(kind @ (TransportKind::Xhr | TransportKind::LongPoll)) => {
+            if let Some(name) = xhr_cannot {
+                return Err(type_error(&format!("the {} transport cannot honour option {name}.", kind.as_str())));
+            }
+            let ok = if kind == TransportKind::Xhr { platform::has_xhr_streaming() } else { platform::has_xhr() };
+            ok.then_some(kind).ok_or_else(|| unsupported(kind.as_str()))
+        }
+        TransportChoice::Auto => {
+            if o.beyond_native.is_none() && platform::has_native_event_source() {
+                Ok(TransportKind::Native)
+            } else if platform::has_fetch_streaming() {
+                Ok(TransportKind::Fetch)
+            } else if xhr_cannot.is_some() {
+                Err(unsupported("fetch"))
+            } else if platform::has_xhr_streaming() {
+                Ok(TransportKind::Xhr)
+            } else if platform::has_xhr() {
+                Ok(TransportKind::LongPoll)
+            } else {
+                Err(unsupported("auto"))
+            }
+        }
     }
+}
+
+/// Calls the application's `reconnect.onReconnect` hook: `false` vetoes, a number re-times.
+fn js_reconnect_hook(f: Function) -> ReconnectHook {
+    Box::new(move |info| {
+        let o = Object::new();
+        let _ = Reflect::set(&o, &"attempt".into(), &info.attempt.into());
+        let _ = Reflect::set(&o, &"delay".into(), &(info.delay as f64).into());
+        let _ = Reflect::set(&o, &"reason".into(), &info.reason.into());
+        let _ = Reflect::set(&o, &"status".into(), &info.status.into());
+        let _ = Reflect::set(&o, &"lastEventId".into(), &info.last_event_id.into());
+        match f.call1(&JsValue::UNDEFINED, &o) {
+            Ok(v) if v == JsValue::FALSE => ReconnectDecision::Veto,
+            Ok(v) => match v.as_f64() {
+                Some(ms) if ms >= 0.0 && ms.is_finite() => ReconnectDecision::Delay(ms as u64),
+                _ => ReconnectDecision::Proceed,
+            },
+            // A throwing hook must not leave the source stuck: carry on as planned.
+            Err(_) => ReconnectDecision::Proceed,
+        }
+    })
 }
 
 /// One event source, owned by the JS class.
@@ -143,33 +381,21 @@ pub struct Source {
 #[wasm_bindgen]
 impl Source {
     /// Validates everything and starts connecting. Throws the same errors as the native
-    /// constructor: `SyntaxError` for a bad URL, `TypeError` for a bad options argument.
+    /// constructor (`SyntaxError` for a bad URL, `TypeError` for a bad options argument), and
+    /// `TypeError` for an option it cannot honour.
     #[wasm_bindgen(constructor)]
     pub fn new(url: &str, init: JsValue, emit: Emit) -> Result<Source, JsValue> {
         let resolved = platform::resolve_url(url)?;
-        let options = read_options(&init)?;
-        let kind = choose(options.transport)?;
+        let o = read_options(&init)?;
+        let kind = choose(&o)?;
         let href = resolved.href();
+        let with_credentials = o.with_credentials;
         let sink: Rc<dyn Sink> = Rc::new(JsSink(emit));
         let engine = match kind {
-            TransportKind::Native => Engine::Native(NativeSource::start(&href, options.with_credentials, sink)?),
-            _ => {
-                let same_origin = platform::own_origin().is_some_and(|o| o == resolved.origin());
-                let target = Target {
-                    url: href.clone(),
-                    with_credentials: options.with_credentials,
-                    id_carrier: if same_origin { IdCarrier::Header } else { IdCarrier::Query },
-                };
-                let mut config = Config::default();
-                if kind == TransportKind::LongPoll {
-                    config.end_of_body = EndOfBody::PollAgain;
-                }
-                // Only a transport the page did not pin may change under it.
-                config.detect_buffering = options.transport == TransportChoice::Auto;
-                Engine::Core(Driver::start(Connection::new(config), kind, target, sink))
-            }
+            TransportKind::Native => Engine::Native(NativeSource::start(&href, o.with_credentials, sink)?),
+            _ => Engine::Core(start_core(&resolved, kind, o, sink)),
         };
-        Ok(Source { engine, url: href, with_credentials: options.with_credentials, kind })
+        Ok(Source { engine, url: href, with_credentials, kind })
     }
 
     #[wasm_bindgen(getter)]
@@ -209,4 +435,51 @@ impl Source {
             Engine::Core(d) => d.close(),
         }
     }
+}
+
+fn start_core(resolved: &web_sys::Url, kind: TransportKind, o: Options, sink: Rc<dyn Sink>) -> Driver {
+    let same_origin = platform::own_origin().is_some_and(|origin| origin == resolved.origin());
+    // Same-origin: the standard's header costs nothing. Cross-origin: a header would need a
+    // CORS preflight that many SSE servers don't answer, so the ID goes in the query.
+    let (header, query) = match o.last_event_id_in.as_deref() {
+        Some("header") => (true, false),
+        Some("query") => (false, true),
+        Some("both") => (true, true),
+        _ => (same_origin, !same_origin),
+    };
+    let mut config = Config::default();
+    if kind == TransportKind::LongPoll {
+        config.end_of_body = EndOfBody::PollAgain;
+    }
+    // Only a transport the page did not pin may change under it.
+    config.detect_buffering = o.transport == TransportChoice::Auto;
+    config.last_event_id = o.last_event_id;
+    config.heartbeat_timeout = o.heartbeat;
+    if let Some(max) = o.max_event_size {
+        config.max_event_size = max.min(usize::MAX as u64) as usize;
+    }
+    if let Some(ms) = o.reconnection_time {
+        config.reconnection_time = ms;
+    }
+    if let Some(policy) = o.policy {
+        config.retry = policy;
+    }
+    config.seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+    let credentials = o.credentials.unwrap_or(if o.with_credentials {
+        RequestCredentials::Include
+    } else {
+        RequestCredentials::SameOrigin
+    });
+    let target = Target {
+        url: resolved.href(),
+        method: o.method,
+        headers: o.headers,
+        headers_fn: o.headers_fn,
+        body: o.body,
+        credentials,
+        fetch: o.fetch,
+        id_carrier: IdCarrier { header, query: query.then_some(o.last_event_id_param) },
+        on_reconnect: o.on_reconnect.map(js_reconnect_hook),
+    };
+    Driver::start(Connection::new(config), kind, target, o.lifecycle, sink)
 }

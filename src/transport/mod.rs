@@ -57,14 +57,24 @@ impl TransportChoice {
     }
 }
 
-/// One request of a core-driven transport.
+/// One request of a core-driven transport, complete: the driver has already added the last
+/// event ID (as header or query) and the application's headers.
 #[derive(Debug, Clone)]
 pub(crate) struct RequestSpec {
-    /// The URL to request, the last event ID already added when it travels in the query.
     pub url: String,
-    /// Sent as the `Last-Event-ID` header.
-    pub last_event_id_header: Option<String>,
-    pub with_credentials: bool,
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<wasm_bindgen::JsValue>,
+    pub credentials: web_sys::RequestCredentials,
+    /// An application-supplied `fetch` (fetch transport only).
+    pub fetch: Option<js_sys::Function>,
+}
+
+impl RequestSpec {
+    /// Whether the application set a header of this name (case-insensitive).
+    pub fn has_header(&self, name: &str) -> bool {
+        self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
 }
 
 /// A request in flight; dropping it does not stop it, [`Running::abort`] does.

@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{EventSource, EventSourceInit, MessageEvent};
 
 use crate::connection::ReadyState;
-use crate::driver::{origin_of, pack_event, Sink};
+use crate::driver::{origin_of, pack_event, ErrorReport, Sink};
 use crate::parser::Event;
 
 struct Inner {
@@ -145,7 +145,7 @@ fn on_error(weak: &Weak<RefCell<Inner>>) {
     };
     if let Some(sink) = sink {
         // The native class tells nothing more; neither can we.
-        sink.error("native", 0, state);
+        sink.error(&ErrorReport { reason: "native", status: 0, status_text: "", state, delay: None });
     }
     if state == ReadyState::Closed {
         release(&inner);

@@ -15,6 +15,7 @@ use wasm_bindgen::JsCast;
 use web_sys::XmlHttpRequest;
 
 use super::{Feed, RequestSpec};
+use crate::driver::ResponseHeaders;
 
 /// Past this many UTF-16 units of `responseText`, the request is recycled.
 pub(crate) const RECYCLE_AFTER: u32 = 4 * 1024 * 1024;
@@ -57,11 +58,14 @@ struct State {
 
 pub(crate) fn start(spec: &RequestSpec, feed: Feed) -> Result<XhrRequest, JsValue> {
     let xhr = XmlHttpRequest::new()?;
-    xhr.open_with_async("GET", &spec.url, true)?;
-    xhr.set_with_credentials(spec.with_credentials);
-    xhr.set_request_header("Accept", "text/event-stream")?;
-    if let Some(id) = &spec.last_event_id_header {
-        xhr.set_request_header("Last-Event-ID", id)?;
+    xhr.open_with_async(&spec.method, &spec.url, true)?;
+    // XHR cannot omit same-origin cookies; the API layer refuses `credentials: 'omit'` here.
+    xhr.set_with_credentials(spec.credentials == web_sys::RequestCredentials::Include);
+    if !spec.has_header("accept") {
+        xhr.set_request_header("Accept", "text/event-stream")?;
+    }
+    for (name, value) in &spec.headers {
+        xhr.set_request_header(name, value)?;
     }
     // The stream is UTF-8 whatever charset the server names.
     xhr.override_mime_type("text/plain; charset=utf-8")?;
@@ -83,7 +87,10 @@ pub(crate) fn start(spec: &RequestSpec, feed: Feed) -> Result<XhrRequest, JsValu
     });
     xhr.set_onreadystatechange(Some(on_change.as_ref().unchecked_ref()));
     xhr.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
-    xhr.send()?;
+    // `send` takes every body type `fetch` does (string, Blob, FormData, URLSearchParams,
+    // buffers); calling it generically saves a binding per type.
+    let send: js_sys::Function = Reflect::get(&xhr, &"send".into())?.unchecked_into();
+    send.call1(&xhr, spec.body.as_ref().unwrap_or(&JsValue::NULL))?;
     Ok(XhrRequest { xhr, _on_change: on_change, _on_progress: on_progress })
 }
 
@@ -109,7 +116,9 @@ fn on_ready_state_change(state: &State) {
             None
         };
         let url = state.xhr.response_url();
-        if !state.feed.response(status, content_type.as_deref(), retry_after.as_deref(), &url) {
+        let status_text = state.xhr.status_text().unwrap_or_default();
+        let headers = ResponseHeaders { content_type: content_type.as_deref(), retry_after: retry_after.as_deref() };
+        if !state.feed.response(status, &status_text, headers, &url) {
             state.done.set(true);
             detach(&state.xhr);
             let _ = state.xhr.abort();

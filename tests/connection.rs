@@ -1,0 +1,1438 @@
+//! State-machine tests of `src/connection.rs`: every transition of the `EventSource` processing
+//! model (and of this crate's additions: heartbeat, size limit, retry policy), driven by a small
+//! scripted driver that plays the transport and the clock.
+
+// proptest (used at the end) is a native-only dev-dependency.
+#![cfg(not(target_arch = "wasm32"))]
+
+use eventsource_wasm::connection::{
+    Action, Config, Connection, EndOfBody, ErrorKind, Failure, Millis, ReadyState, Response, RetryPolicy,
+    DEFAULT_RECONNECTION_TIME,
+};
+
+// ---------------------------------------------------------------------------------------------
+// The scripted driver
+
+/// Plays the transport and the clock. Every input method sets the time, calls the connection,
+/// and returns the actions it asked for (drained, in order).
+struct Driver {
+    conn: Connection,
+    now: Millis,
+    /// Every event delivered so far: (type, data, id).
+    events: Vec<(String, String, String)>,
+}
+
+impl Driver {
+    fn new(config: Config) -> Self {
+        Driver { conn: Connection::new(config), now: 0, events: Vec::new() }
+    }
+
+    /// A connection with the default config whose first `Connect` has been taken.
+    fn started() -> Self {
+        let mut d = Driver::new(Config::default());
+        assert_eq!(d.actions(), [connect(None)]);
+        d
+    }
+
+    /// Like `started`, then a good response: OPEN.
+    fn open() -> Self {
+        let mut d = Driver::started();
+        assert_eq!(d.respond(200, Some("text/event-stream")), [Action::Open]);
+        d
+    }
+
+    fn with(config: Config) -> Self {
+        let mut d = Driver::new(config);
+        assert!(matches!(d.actions()[..], [Action::Connect { .. }]));
+        d
+    }
+
+    fn actions(&mut self) -> Vec<Action> {
+        std::iter::from_fn(|| self.conn.poll_action()).collect()
+    }
+
+    /// Moves the clock (never backwards) without telling the connection.
+    fn at(&mut self, t: Millis) -> &mut Self {
+        assert!(t >= self.now, "time went backwards: {} -> {t}", self.now);
+        self.now = t;
+        self
+    }
+
+    fn respond(&mut self, status: u16, content_type: Option<&str>) -> Vec<Action> {
+        self.conn.on_response(self.now, Response::new(status, content_type));
+        self.actions()
+    }
+
+    fn respond_retry_after(&mut self, status: u16, retry_after: &str) -> Vec<Action> {
+        let mut response = Response::new(status, Some("text/event-stream"));
+        response.retry_after = Some(retry_after);
+        self.conn.on_response(self.now, response);
+        self.actions()
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) -> Vec<Action> {
+        let events = &mut self.events;
+        self.conn.on_bytes(self.now, bytes, |ev| {
+            events.push((ev.event_type.to_owned(), ev.data.to_owned(), ev.id.to_owned()))
+        });
+        self.actions()
+    }
+
+    fn end(&mut self) -> Vec<Action> {
+        self.conn.on_end(self.now);
+        self.actions()
+    }
+
+    fn network_error(&mut self) -> Vec<Action> {
+        self.conn.on_network_error(self.now);
+        self.actions()
+    }
+
+    /// Sets the clock to `t` and calls `on_timeout`.
+    fn tick(&mut self, t: Millis) -> Vec<Action> {
+        self.at(t);
+        self.conn.on_timeout(t);
+        self.actions()
+    }
+
+    /// Jumps to the deadline `poll_timeout` gives and calls `on_timeout` there.
+    fn fire(&mut self) -> Vec<Action> {
+        let t = self.conn.poll_timeout().expect("a deadline");
+        self.tick(t)
+    }
+
+    fn reconnect_now(&mut self) -> Vec<Action> {
+        self.conn.reconnect_now(self.now);
+        self.actions()
+    }
+
+    fn close(&mut self) -> Vec<Action> {
+        self.conn.close();
+        self.actions()
+    }
+
+    fn state(&self) -> ReadyState {
+        self.conn.ready_state()
+    }
+
+    fn deadline(&self) -> Option<Millis> {
+        self.conn.poll_timeout()
+    }
+
+    /// Fails the request in flight with a network error and returns the scheduled delay.
+    fn fail_request(&mut self) -> Millis {
+        match &self.network_error()[..] {
+            [Action::Error(Failure { will_reconnect: true, delay: Some(delay), .. })] => *delay,
+            other => panic!("expected a reconnecting error, got {other:?}"),
+        }
+    }
+
+    /// After an error that scheduled a reconnect: waits for it and takes the `Connect`.
+    fn reconnect(&mut self) -> Option<String> {
+        match &self.fire()[..] {
+            [Action::Connect { last_event_id }] => last_event_id.clone(),
+            other => panic!("expected a Connect, got {other:?}"),
+        }
+    }
+
+    /// Asserts the connection is CLOSED for good: nothing scheduled, and nothing any input
+    /// does (a late response, bytes, errors, a long wait) brings it back.
+    fn assert_dead(&mut self) {
+        assert_eq!(self.state(), ReadyState::Closed);
+        assert_eq!(self.deadline(), None);
+        let events_before = self.events.len();
+        let later = self.now + 1;
+        assert_eq!(self.at(later).respond(200, Some("text/event-stream")), []);
+        assert_eq!(self.bytes(b"data: late\n\n"), []);
+        assert_eq!(self.end(), []);
+        assert_eq!(self.network_error(), []);
+        assert_eq!(self.reconnect_now(), []);
+        for t in [later + 1, later + 3_000, later + 86_400_000, Millis::MAX] {
+            assert_eq!(self.tick(t), [], "at {t}");
+        }
+        assert_eq!(self.close(), []);
+        assert_eq!(self.state(), ReadyState::Closed);
+        assert_eq!(self.deadline(), None);
+        assert_eq!(self.events.len(), events_before, "an event after CLOSED");
+    }
+}
+
+fn connect(last_event_id: Option<&str>) -> Action {
+    Action::Connect { last_event_id: last_event_id.map(str::to_owned) }
+}
+
+/// The `error` of "reestablish the connection".
+fn reconnecting(kind: ErrorKind, status: Option<u16>, delay: Millis) -> Action {
+    Action::Error(Failure { kind, status, will_reconnect: true, delay: Some(delay) })
+}
+
+/// The `error` of "fail the connection".
+fn failed(kind: ErrorKind, status: Option<u16>) -> Action {
+    Action::Error(Failure { kind, status, will_reconnect: false, delay: None })
+}
+
+fn ev(event_type: &str, data: &str, id: &str) -> (String, String, String) {
+    (event_type.to_owned(), data.to_owned(), id.to_owned())
+}
+
+fn policy(f: impl FnOnce(&mut RetryPolicy)) -> Config {
+    let mut config = Config::default();
+    f(&mut config.retry);
+    config
+}
+
+const D: Millis = DEFAULT_RECONNECTION_TIME;
+
+// ---------------------------------------------------------------------------------------------
+// Start
+
+#[test]
+fn starts_connecting_with_a_connect_and_no_last_event_id() {
+    let mut d = Driver::new(Config::default());
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert_eq!(d.actions(), [connect(None)]);
+    assert_eq!(d.actions(), []);
+    assert_eq!(d.conn.last_event_id(), "");
+    assert_eq!(d.conn.reconnection_time(), 3000);
+    assert_eq!(d.conn.attempts(), 0);
+    assert_eq!(d.deadline(), None);
+}
+
+#[test]
+fn a_configured_last_event_id_is_sent_on_the_first_connect() {
+    let mut d = Driver::new(Config { last_event_id: "42".into(), ..Config::default() });
+    assert_eq!(d.actions(), [connect(Some("42"))]);
+    assert_eq!(d.conn.last_event_id(), "42");
+}
+
+#[test]
+fn a_configured_reconnection_time_is_used() {
+    let mut d = Driver::with(Config { reconnection_time: 250, ..Config::default() });
+    assert_eq!(d.conn.reconnection_time(), 250);
+    assert_eq!(d.at(10).network_error(), [reconnecting(ErrorKind::Network, None, 250)]);
+    assert_eq!(d.deadline(), Some(260));
+}
+
+#[test]
+fn nothing_happens_until_the_driver_reports_something() {
+    let mut d = Driver::started();
+    assert_eq!(d.tick(1_000_000), []);
+    assert_eq!(d.state(), ReadyState::Connecting);
+}
+
+#[test]
+fn ready_state_values_are_the_eventsource_constants() {
+    assert_eq!(ReadyState::Connecting as u8, 0);
+    assert_eq!(ReadyState::Open as u8, 1);
+    assert_eq!(ReadyState::Closed as u8, 2);
+}
+
+#[test]
+fn error_kinds_have_stable_names() {
+    let names = [
+        (ErrorKind::Network, "network"),
+        (ErrorKind::EndOfStream, "end-of-stream"),
+        (ErrorKind::Status, "http-status"),
+        (ErrorKind::ContentType, "content-type"),
+        (ErrorKind::Timeout, "timeout"),
+        (ErrorKind::TooLarge, "size-limit"),
+        (ErrorKind::GaveUp, "gave-up"),
+    ];
+    for (kind, name) in names {
+        assert_eq!(kind.as_str(), name);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response: open or fail
+
+#[test]
+fn status_200_with_an_event_stream_type_opens() {
+    for ct in [
+        "text/event-stream",
+        "Text/Event-Stream",
+        "TEXT/EVENT-STREAM",
+        "text/event-stream; charset=utf-8",
+        "text/event-stream;charset=UTF-8",
+        "text/event-stream ; foo=\"a,b\"",
+        " \ttext/event-stream\t ",
+        "text/plain, text/event-stream",
+        "text/event-stream, */*",
+    ] {
+        let mut d = Driver::started();
+        assert_eq!(d.at(5).respond(200, Some(ct)), [Action::Open], "{ct:?}");
+        assert_eq!(d.state(), ReadyState::Open, "{ct:?}");
+        assert_eq!(d.deadline(), None, "no heartbeat configured");
+        assert_eq!(d.bytes(b"data: x\n\n"), []);
+        assert_eq!(d.events, [ev("message", "x", "")], "{ct:?}");
+    }
+}
+
+#[test]
+fn status_200_with_another_type_fails_for_good() {
+    for ct in [
+        None,
+        Some(""),
+        Some("text/plain"),
+        Some("text/event-streams"),
+        Some("text/event"),
+        Some("application/json"),
+        Some("text/html; text/event-stream"),
+        Some("text/event-stream, text/plain"),
+        Some("event-stream"),
+        Some("text /event-stream"),
+    ] {
+        let mut d = Driver::started();
+        assert_eq!(d.at(5).respond(200, ct), [Action::Abort, failed(ErrorKind::ContentType, Some(200))], "{ct:?}");
+        d.assert_dead();
+    }
+}
+
+#[test]
+fn any_status_but_200_fails_for_good() {
+    for status in [0, 100, 201, 202, 204, 206, 299, 301, 302, 304, 307, 400, 401, 403, 404, 429, 500, 502, 503, 504] {
+        let mut d = Driver::started();
+        assert_eq!(
+            d.at(5).respond(status, Some("text/event-stream")),
+            [Action::Abort, failed(ErrorKind::Status, Some(status))],
+            "{status}"
+        );
+        d.assert_dead();
+    }
+}
+
+#[test]
+fn a_failure_after_a_reconnect_also_fails_for_good() {
+    let mut d = Driver::open();
+    d.bytes(b"id: 3\ndata: a\n\n");
+    assert_eq!(d.at(100).end(), [reconnecting(ErrorKind::EndOfStream, Some(200), D)]);
+    assert_eq!(d.reconnect(), Some("3".into()));
+    assert_eq!(d.respond(204, None), [Action::Abort, failed(ErrorKind::Status, Some(204))]);
+    d.assert_dead();
+    assert_eq!(d.conn.last_event_id(), "3");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network errors and the end of the body: reestablish
+
+#[test]
+fn a_network_error_before_the_response_reconnects_after_the_reconnection_time() {
+    let mut d = Driver::started();
+    assert_eq!(d.at(1000).network_error(), [reconnecting(ErrorKind::Network, None, D)]);
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert_eq!(d.deadline(), Some(1000 + D));
+    assert_eq!(d.tick(1000), []);
+    assert_eq!(d.tick(1000 + D - 1), []);
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert_eq!(d.tick(1000 + D), [connect(None)]);
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert_eq!(d.deadline(), None);
+    assert_eq!(d.respond(200, Some("text/event-stream")), [Action::Open]);
+}
+
+#[test]
+fn a_late_timeout_still_reconnects_once() {
+    let mut d = Driver::started();
+    d.at(1000).network_error();
+    assert_eq!(d.tick(1_000_000), [connect(None)]);
+    assert_eq!(d.tick(2_000_000), []);
+}
+
+#[test]
+fn a_network_error_while_open_reconnects() {
+    let mut d = Driver::open();
+    d.at(10).bytes(b"id: 1\ndata: a\n\n");
+    assert_eq!(d.at(20).network_error(), [reconnecting(ErrorKind::Network, None, D)]);
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert_eq!(d.deadline(), Some(20 + D));
+    assert_eq!(d.reconnect(), Some("1".into()));
+}
+
+#[test]
+fn the_end_of_the_body_reconnects_with_the_last_event_id() {
+    let mut d = Driver::open();
+    assert_eq!(d.at(10).bytes(b"id: 7\ndata: a\n\ndata: b\n\n"), []);
+    assert_eq!(d.events, [ev("message", "a", "7"), ev("message", "b", "7")]);
+    assert_eq!(d.conn.last_event_id(), "7");
+    assert_eq!(d.at(50).end(), [reconnecting(ErrorKind::EndOfStream, Some(200), D)]);
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert_eq!(d.deadline(), Some(50 + D));
+    assert_eq!(d.reconnect(), Some("7".into()));
+}
+
+#[test]
+fn an_id_whose_event_never_completed_is_not_sent() {
+    let mut d = Driver::open();
+    d.bytes(b"id: 1\ndata: a\n\nid: 2\ndata: b\n");
+    assert_eq!(d.conn.last_event_id(), "1");
+    d.end();
+    assert_eq!(d.reconnect(), Some("1".into()));
+    // Nor does it come back in the next stream.
+    d.respond(200, Some("text/event-stream"));
+    d.bytes(b"data: c\n\n");
+    assert_eq!(d.events.last(), Some(&ev("message", "c", "1")));
+}
+
+#[test]
+fn an_id_committed_by_an_event_without_data_is_sent() {
+    let mut d = Driver::open();
+    d.bytes(b"id: 5\n\n");
+    assert!(d.events.is_empty());
+    d.end();
+    assert_eq!(d.reconnect(), Some("5".into()));
+}
+
+#[test]
+fn an_empty_id_means_no_last_event_id_header() {
+    let mut d = Driver::with(Config { last_event_id: "9".into(), ..Config::default() });
+    d.respond(200, Some("text/event-stream"));
+    d.bytes(b"id\n\n");
+    assert_eq!(d.conn.last_event_id(), "");
+    d.network_error();
+    assert_eq!(d.reconnect(), None);
+}
+
+#[test]
+fn the_last_event_id_survives_several_reconnects() {
+    let mut d = Driver::open();
+    d.bytes(b"id: abc\ndata: 1\n\n");
+    for _ in 0..3 {
+        d.end();
+        assert_eq!(d.reconnect(), Some("abc".into()));
+        assert_eq!(d.respond(200, Some("text/event-stream")), [Action::Open]);
+    }
+    d.network_error();
+    assert_eq!(d.reconnect(), Some("abc".into()));
+}
+
+#[test]
+fn each_connection_starts_a_fresh_stream() {
+    let mut d = Driver::open();
+    d.bytes(b"event: t\ndata: a\n");
+    d.end();
+    d.reconnect();
+    d.respond(200, Some("text/event-stream"));
+    // The pending event and type are gone; the new stream may start with a BOM.
+    d.bytes(b"\xEF\xBB\xBF\ndata: b\n\n");
+    assert_eq!(d.events, [ev("message", "b", "")]);
+    // A partial line at the end of a stream is gone too.
+    d.bytes(b"data: c");
+    d.network_error();
+    d.reconnect();
+    d.respond(200, Some("text/event-stream"));
+    d.bytes(b"\n\n");
+    assert_eq!(d.events, [ev("message", "b", "")]);
+}
+
+#[test]
+fn the_end_of_a_body_before_its_response_is_a_network_error() {
+    let mut d = Driver::started();
+    assert_eq!(d.at(3).end(), [reconnecting(ErrorKind::Network, None, D)]);
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert_eq!(d.reconnect(), None);
+}
+
+#[test]
+fn events_are_delivered_as_they_complete() {
+    let mut d = Driver::open();
+    d.bytes(b"event: add\nid: 1\ndata: x");
+    assert!(d.events.is_empty());
+    d.bytes(b"\ndata: y\r\n\r\n: comment\n\ndata: z\n\n");
+    assert_eq!(d.events, [ev("add", "x\ny", "1"), ev("message", "z", "1")]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// retry:
+
+#[test]
+fn retry_sets_the_reconnection_delay() {
+    let mut d = Driver::open();
+    assert_eq!(d.bytes(b"retry: 500\n"), []);
+    assert_eq!(d.conn.reconnection_time(), 500);
+    assert_eq!(d.at(100).end(), [reconnecting(ErrorKind::EndOfStream, Some(200), 500)]);
+    assert_eq!(d.deadline(), Some(600));
+    assert_eq!(d.tick(599), []);
+    assert_eq!(d.tick(600), [connect(None)]);
+}
+
+#[test]
+fn retry_persists_across_connections() {
+    let mut d = Driver::open();
+    d.bytes(b"retry: 1234\n");
+    d.end();
+    d.reconnect();
+    assert_eq!(d.conn.reconnection_time(), 1234);
+    let t = d.now;
+    assert_eq!(d.network_error(), [reconnecting(ErrorKind::Network, None, 1234)]);
+    assert_eq!(d.deadline(), Some(t + 1234));
+}
+
+#[test]
+fn the_last_retry_of_a_chunk_wins() {
+    let mut d = Driver::open();
+    d.bytes(b"retry: 1\nretry: 2\ndata: a\n\nretry: 3\n");
+    assert_eq!(d.conn.reconnection_time(), 3);
+}
+
+#[test]
+fn retry_zero_reconnects_at_once() {
+    let mut d = Driver::open();
+    d.bytes(b"retry: 0\n");
+    assert_eq!(d.at(77).end(), [reconnecting(ErrorKind::EndOfStream, Some(200), 0)]);
+    assert_eq!(d.deadline(), Some(77));
+    assert_eq!(d.tick(77), [connect(None)]);
+}
+
+#[test]
+fn invalid_or_unfinished_retry_lines_change_nothing() {
+    let mut d = Driver::open();
+    d.bytes(b"retry:  10\nretry: 1a\nretry:\nretry: -5\nRetry: 9\nretry: 77");
+    assert_eq!(d.conn.reconnection_time(), D);
+    assert_eq!(d.end(), [reconnecting(ErrorKind::EndOfStream, Some(200), D)]);
+}
+
+#[test]
+fn a_huge_retry_waits_practically_forever() {
+    let mut d = Driver::open();
+    d.bytes(b"retry: 99999999999999999999999\n");
+    assert_eq!(d.conn.reconnection_time(), u64::MAX);
+    assert_eq!(d.at(1000).end(), [reconnecting(ErrorKind::EndOfStream, Some(200), u64::MAX)]);
+    assert_eq!(d.deadline(), Some(u64::MAX));
+    assert_eq!(d.tick(u64::MAX - 1), []);
+    assert_eq!(d.tick(u64::MAX), [connect(None)]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// close()
+
+#[test]
+fn close_while_requesting_aborts_the_request() {
+    let mut d = Driver::started();
+    assert_eq!(d.close(), [Action::Abort]);
+    d.assert_dead();
+}
+
+#[test]
+fn close_before_the_first_connect_was_taken_drops_it() {
+    let mut d = Driver::new(Config::default());
+    assert_eq!(d.close(), [Action::Abort]);
+    d.assert_dead();
+}
+
+#[test]
+fn close_while_open_aborts_the_stream() {
+    let mut d = Driver::open();
+    d.bytes(b"data: a\n\ndata: pending\n");
+    assert_eq!(d.close(), [Action::Abort]);
+    assert_eq!(d.events, [ev("message", "a", "")]);
+    d.assert_dead();
+}
+
+#[test]
+fn close_right_after_open_drops_the_undelivered_open() {
+    let mut d = Driver::started();
+    d.conn.on_response(0, Response::new(200, Some("text/event-stream")));
+    assert_eq!(d.close(), [Action::Abort]);
+    d.assert_dead();
+}
+
+#[test]
+fn close_while_waiting_to_reconnect_only_cancels_the_wait() {
+    let mut d = Driver::started();
+    d.network_error();
+    assert_eq!(d.close(), []);
+    d.assert_dead();
+}
+
+#[test]
+fn close_drops_an_undelivered_error() {
+    let mut d = Driver::open();
+    d.conn.on_end(10);
+    assert_eq!(d.close(), []);
+    d.assert_dead();
+}
+
+#[test]
+fn close_after_a_failure_does_nothing() {
+    let mut d = Driver::started();
+    d.respond(500, None);
+    assert_eq!(d.close(), []);
+    d.assert_dead();
+}
+
+#[test]
+fn close_twice_is_harmless() {
+    let mut d = Driver::open();
+    assert_eq!(d.close(), [Action::Abort]);
+    assert_eq!(d.close(), []);
+    d.assert_dead();
+}
+
+#[test]
+fn close_keeps_the_last_event_id_readable() {
+    let mut d = Driver::open();
+    d.bytes(b"id: 4\ndata: a\n\nid: 5\n");
+    d.close();
+    assert_eq!(d.conn.last_event_id(), "4");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs in the wrong phase are ignored
+
+#[test]
+fn bytes_before_the_response_are_ignored() {
+    let mut d = Driver::started();
+    assert_eq!(d.bytes(b"data: early\n\n"), []);
+    assert!(d.events.is_empty());
+    assert_eq!(d.respond(200, Some("text/event-stream")), [Action::Open]);
+    assert_eq!(d.bytes(b"data: ok\n\n"), []);
+    assert_eq!(d.events, [ev("message", "ok", "")]);
+}
+
+#[test]
+fn a_second_response_is_ignored() {
+    let mut d = Driver::open();
+    assert_eq!(d.respond(500, None), []);
+    assert_eq!(d.respond(200, Some("text/event-stream")), []);
+    assert_eq!(d.state(), ReadyState::Open);
+}
+
+#[test]
+fn inputs_while_waiting_to_reconnect_are_ignored() {
+    let mut d = Driver::started();
+    d.at(0).network_error();
+    assert_eq!(d.at(10).respond(200, Some("text/event-stream")), []);
+    assert_eq!(d.bytes(b"data: a\n\n"), []);
+    assert_eq!(d.end(), []);
+    assert_eq!(d.network_error(), []);
+    assert!(d.events.is_empty());
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert_eq!(d.deadline(), Some(D));
+    assert_eq!(d.conn.attempts(), 1);
+}
+
+#[test]
+fn on_timeout_without_a_deadline_does_nothing() {
+    let mut d = Driver::open();
+    assert_eq!(d.tick(10_000_000), []);
+    assert_eq!(d.state(), ReadyState::Open);
+}
+
+#[test]
+fn reconnect_now_only_acts_while_waiting() {
+    let mut d = Driver::started();
+    assert_eq!(d.reconnect_now(), []);
+    d.respond(200, Some("text/event-stream"));
+    assert_eq!(d.reconnect_now(), []);
+    assert_eq!(d.state(), ReadyState::Open);
+}
+
+// ---------------------------------------------------------------------------------------------
+// reconnect_now()
+
+#[test]
+fn reconnect_now_skips_the_wait() {
+    let mut d = Driver::open();
+    d.bytes(b"id: 8\ndata: a\n\n");
+    d.at(100).end();
+    assert_eq!(d.deadline(), Some(100 + D));
+    assert_eq!(d.at(150).reconnect_now(), [connect(Some("8"))]);
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert_eq!(d.deadline(), None);
+    // The old deadline is forgotten.
+    assert_eq!(d.tick(100 + D), []);
+    assert_eq!(d.respond(200, Some("text/event-stream")), [Action::Open]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Size limit
+
+#[test]
+fn an_oversized_event_fails_the_connection() {
+    let mut d = Driver::with(Config { max_event_size: 16, ..Config::default() });
+    d.respond(200, Some("text/event-stream"));
+    assert_eq!(
+        d.bytes(b"data: ok\n\ndata: this line is too long\n\ndata: never\n\n"),
+        [Action::Abort, failed(ErrorKind::TooLarge, None)]
+    );
+    assert_eq!(d.events, [ev("message", "ok", "")]);
+    d.assert_dead();
+}
+
+#[test]
+fn an_oversized_line_across_chunks_fails_the_connection() {
+    let mut d = Driver::with(Config { max_event_size: 16, ..Config::default() });
+    d.respond(200, Some("text/event-stream"));
+    assert_eq!(d.bytes(b"data: 0123456789"), []);
+    assert_eq!(d.bytes(b"abc"), [Action::Abort, failed(ErrorKind::TooLarge, None)]);
+    d.assert_dead();
+}
+
+#[test]
+fn an_oversized_event_of_many_lines_fails_the_connection() {
+    let mut d = Driver::with(Config { max_event_size: 16, ..Config::default() });
+    d.respond(200, Some("text/event-stream"));
+    assert_eq!(d.bytes(b"data: 12345\ndata: 12345\n"), []);
+    assert_eq!(d.bytes(b"data: 12345\n"), [Action::Abort, failed(ErrorKind::TooLarge, None)]);
+    assert!(d.events.is_empty());
+    d.assert_dead();
+}
+
+#[test]
+fn a_retry_before_an_oversized_line_still_counts() {
+    let mut d = Driver::with(Config { max_event_size: 16, ..Config::default() });
+    d.respond(200, Some("text/event-stream"));
+    d.bytes(b"retry: 10\ndata: this line is too long\n");
+    assert_eq!(d.conn.reconnection_time(), 10);
+    assert_eq!(d.state(), ReadyState::Closed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heartbeat
+
+fn heartbeat(ms: Millis) -> Config {
+    Config { heartbeat_timeout: Some(ms), ..Config::default() }
+}
+
+#[test]
+fn the_heartbeat_reconnects_when_the_stream_goes_quiet() {
+    let mut d = Driver::with(heartbeat(1000));
+    assert_eq!(d.at(0).respond(200, Some("text/event-stream")), [Action::Open]);
+    assert_eq!(d.deadline(), Some(1000));
+    d.at(500).bytes(b": ping\n");
+    assert_eq!(d.deadline(), Some(1500), "any byte, even a comment, counts");
+    d.at(700).bytes(b"id: 2\ndata:");
+    assert_eq!(d.deadline(), Some(1700), "so does half a line");
+    assert_eq!(d.tick(1699), []);
+    assert_eq!(d.state(), ReadyState::Open);
+    assert_eq!(d.tick(1700), [Action::Abort, reconnecting(ErrorKind::Timeout, None, D)]);
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert_eq!(d.deadline(), Some(1700 + D), "while waiting, the deadline is the reconnect");
+    assert_eq!(d.reconnect(), None, "the half event's id was not committed");
+}
+
+#[test]
+fn the_heartbeat_also_limits_the_wait_for_a_response_after_a_reconnect() {
+    let mut d = Driver::with(heartbeat(1000));
+    d.at(0).respond(200, Some("text/event-stream"));
+    d.at(10).end();
+    assert_eq!(d.reconnect(), None);
+    let connected_at = d.now;
+    assert_eq!(d.deadline(), Some(connected_at + 1000));
+    assert_eq!(d.tick(connected_at + 999), []);
+    assert_eq!(d.tick(connected_at + 1000), [Action::Abort, reconnecting(ErrorKind::Timeout, None, D)]);
+}
+
+#[test]
+fn a_late_heartbeat_check_still_fires() {
+    let mut d = Driver::with(heartbeat(1000));
+    d.at(0).respond(200, Some("text/event-stream"));
+    assert_eq!(d.tick(50_000), [Action::Abort, reconnecting(ErrorKind::Timeout, None, D)]);
+    assert_eq!(d.deadline(), Some(50_000 + D));
+}
+
+/// `Connection::new` takes no clock: the first request has a heartbeat deadline only once the
+/// driver says when it sent it (later requests have one from their `Connect`).
+#[test]
+fn the_first_request_has_a_heartbeat_deadline_once_sent() {
+    let mut d = Driver::with(heartbeat(1000));
+    assert_eq!(d.deadline(), None);
+    assert_eq!(d.tick(500), []);
+    d.conn.on_request_sent(600);
+    assert_eq!(d.deadline(), Some(1600));
+    assert_eq!(d.tick(1599), []);
+    assert_eq!(d.tick(1600), [Action::Abort, reconnecting(ErrorKind::Timeout, None, D)]);
+}
+
+#[test]
+fn on_request_sent_does_not_move_a_running_heartbeat() {
+    let mut d = Driver::with(heartbeat(1000));
+    d.at(0).network_error();
+    d.reconnect();
+    let connected_at = d.now;
+    d.conn.on_request_sent(connected_at + 300);
+    assert_eq!(d.deadline(), Some(connected_at + 1000));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retry policy
+
+#[test]
+fn the_default_policy_retries_forever_at_the_same_delay() {
+    let mut d = Driver::started();
+    for attempt in 1..=500 {
+        assert_eq!(d.fail_request(), D);
+        assert_eq!(d.conn.attempts(), attempt);
+        d.reconnect();
+    }
+}
+
+#[test]
+fn backoff_multiplies_the_delay_up_to_max_delay() {
+    let mut d = Driver::with(policy(|p| {
+        p.factor = 2.0;
+        p.max_delay = 10_000;
+    }));
+    let mut delays = Vec::new();
+    for _ in 0..6 {
+        let t = d.now;
+        let delay = d.fail_request();
+        assert_eq!(d.deadline(), Some(t + delay));
+        delays.push(delay);
+        d.reconnect();
+    }
+    assert_eq!(delays, [3000, 6000, 10_000, 10_000, 10_000, 10_000]);
+    assert_eq!(d.conn.attempts(), 6);
+}
+
+#[test]
+fn a_factor_below_one_does_not_shrink_the_delay() {
+    let mut d = Driver::with(policy(|p| p.factor = 0.5));
+    for _ in 0..4 {
+        assert_eq!(d.fail_request(), D);
+        d.reconnect();
+    }
+}
+
+#[test]
+fn the_backoff_starts_from_the_servers_retry() {
+    let mut d = Driver::with(policy(|p| p.factor = 3.0));
+    d.respond(200, Some("text/event-stream"));
+    d.bytes(b"retry: 100\n");
+    assert_eq!(d.end(), [reconnecting(ErrorKind::EndOfStream, Some(200), 100)]);
+    d.reconnect();
+    assert_eq!(d.fail_request(), 300);
+    d.reconnect();
+    assert_eq!(d.fail_request(), 900);
+}
+
+#[test]
+fn max_delay_does_not_cap_the_servers_retry() {
+    let mut d = Driver::with(policy(|p| {
+        p.factor = 2.0;
+        p.max_delay = 5000;
+    }));
+    d.respond(200, Some("text/event-stream"));
+    d.bytes(b"retry: 20000\n");
+    assert_eq!(d.end(), [reconnecting(ErrorKind::EndOfStream, Some(200), 20_000)]);
+    d.reconnect();
+    // The backoff may not go past the larger of max_delay and the server's value.
+    assert_eq!(d.fail_request(), 20_000);
+}
+
+#[test]
+fn attempts_reset_when_a_connection_opens() {
+    let mut d = Driver::with(policy(|p| p.factor = 2.0));
+    assert_eq!(d.fail_request(), 3000);
+    d.reconnect();
+    assert_eq!(d.fail_request(), 6000);
+    d.reconnect();
+    assert_eq!(d.conn.attempts(), 2);
+    d.respond(200, Some("text/event-stream"));
+    assert_eq!(d.conn.attempts(), 0);
+    assert_eq!(d.end(), [reconnecting(ErrorKind::EndOfStream, Some(200), 3000)]);
+    assert_eq!(d.conn.attempts(), 1);
+}
+
+#[test]
+fn jitter_stays_within_its_bounds() {
+    for (jitter, factor) in [(0.5, 1.0), (0.2, 1.5), (1.0, 1.0), (7.0, 1.0)] {
+        let mut d = Driver::with(policy(|p| {
+            p.jitter = jitter;
+            p.factor = factor;
+            p.max_delay = 60_000;
+        }));
+        let mut seen = std::collections::BTreeSet::new();
+        for attempt in 0..200 {
+            let full = (3000.0 * factor.powi(attempt)).min(60_000.0);
+            let delay = d.fail_request();
+            let low = full * (1.0 - jitter.min(1.0));
+            assert!(
+                (delay as f64) >= low.floor() && (delay as f64) <= full,
+                "jitter {jitter}, attempt {attempt}: {delay} not in [{low}, {full}]"
+            );
+            seen.insert(delay);
+            d.reconnect();
+        }
+        assert!(seen.len() > 20, "jitter {jitter} gave only {} distinct delays", seen.len());
+    }
+}
+
+fn jittered_delays(seed: u64) -> Vec<Millis> {
+    let mut d = Driver::with(Config { seed, ..policy(|p| p.jitter = 0.5) });
+    (0..20)
+        .map(|_| {
+            let delay = d.fail_request();
+            d.reconnect();
+            delay
+        })
+        .collect()
+}
+
+#[test]
+fn jitter_is_deterministic_by_seed() {
+    assert_eq!(jittered_delays(1), jittered_delays(1));
+    assert_eq!(jittered_delays(12345), jittered_delays(12345));
+    assert_ne!(jittered_delays(1), jittered_delays(2));
+    assert_ne!(jittered_delays(0), jittered_delays(12345));
+}
+
+#[test]
+fn max_attempts_gives_up() {
+    let mut d = Driver::with(policy(|p| p.max_attempts = Some(3)));
+    for _ in 0..3 {
+        d.fail_request();
+        d.reconnect();
+    }
+    assert_eq!(d.network_error(), [failed(ErrorKind::GaveUp, None)]);
+    d.assert_dead();
+}
+
+#[test]
+fn giving_up_keeps_the_status_of_the_last_failure() {
+    let mut d = Driver::with(policy(|p| {
+        p.max_attempts = Some(1);
+        p.retry_on_overload = true;
+    }));
+    assert_eq!(d.respond(503, None), [Action::Abort, reconnecting(ErrorKind::Status, Some(503), D)]);
+    d.reconnect();
+    assert_eq!(d.respond(503, None), [Action::Abort, failed(ErrorKind::GaveUp, Some(503))]);
+    d.assert_dead();
+}
+
+#[test]
+fn max_attempts_zero_gives_up_at_once() {
+    let mut d = Driver::with(policy(|p| p.max_attempts = Some(0)));
+    d.respond(200, Some("text/event-stream"));
+    assert_eq!(d.end(), [failed(ErrorKind::GaveUp, Some(200))]);
+    d.assert_dead();
+}
+
+#[test]
+fn max_attempts_counts_only_failures_in_a_row() {
+    let mut d = Driver::with(policy(|p| p.max_attempts = Some(2)));
+    for _ in 0..5 {
+        assert_eq!(d.respond(200, Some("text/event-stream")), [Action::Open]);
+        // The end of a stream is the first reconnect in a row, a failed request the second.
+        assert_eq!(d.end(), [reconnecting(ErrorKind::EndOfStream, Some(200), D)]);
+        d.reconnect();
+        d.fail_request();
+        d.reconnect();
+        assert_eq!(d.conn.attempts(), 2);
+    }
+    // Without an open in between, a third one gives up.
+    assert_eq!(d.network_error(), [failed(ErrorKind::GaveUp, None)]);
+    d.assert_dead();
+}
+
+#[test]
+fn a_heartbeat_timeout_counts_as_an_attempt() {
+    let mut d = Driver::with(Config { heartbeat_timeout: Some(100), ..policy(|p| p.max_attempts = Some(1)) });
+    d.at(0).respond(200, Some("text/event-stream"));
+    assert_eq!(d.fire(), [Action::Abort, reconnecting(ErrorKind::Timeout, None, D)]);
+    d.reconnect();
+    assert_eq!(d.fire(), [Action::Abort, failed(ErrorKind::GaveUp, None)]);
+    d.assert_dead();
+}
+
+// ---------------------------------------------------------------------------------------------
+// retry_on_overload and Retry-After
+
+fn overload() -> Config {
+    policy(|p| p.retry_on_overload = true)
+}
+
+#[test]
+fn overload_statuses_reconnect_after_retry_after() {
+    for status in [429, 503] {
+        let mut d = Driver::with(overload());
+        assert_eq!(
+            d.at(10).respond_retry_after(status, "7"),
+            [Action::Abort, reconnecting(ErrorKind::Status, Some(status), 7000)]
+        );
+        assert_eq!(d.state(), ReadyState::Connecting);
+        assert_eq!(d.deadline(), Some(7010));
+        assert_eq!(d.tick(7009), []);
+        assert_eq!(d.tick(7010), [connect(None)]);
+    }
+}
+
+#[test]
+fn retry_after_is_used_once() {
+    let mut d = Driver::with(overload());
+    assert_eq!(d.respond_retry_after(503, "60"), [Action::Abort, reconnecting(ErrorKind::Status, Some(503), 60_000)]);
+    d.reconnect();
+    assert_eq!(d.fail_request(), D);
+}
+
+#[test]
+fn overload_without_retry_after_uses_the_usual_delay() {
+    let mut d = Driver::with(overload());
+    assert_eq!(d.respond(429, None), [Action::Abort, reconnecting(ErrorKind::Status, Some(429), D)]);
+    d.reconnect();
+    assert_eq!(d.respond(503, Some("text/html")), [Action::Abort, reconnecting(ErrorKind::Status, Some(503), D)]);
+}
+
+#[test]
+fn retry_after_that_is_not_delta_seconds_is_ignored() {
+    for value in ["", " ", "Wed, 21 Oct 2015 07:28:00 GMT", "-1", "1.5", "+3", "1e3", "5s", "٣"] {
+        let mut d = Driver::with(overload());
+        assert_eq!(
+            d.respond_retry_after(503, value),
+            [Action::Abort, reconnecting(ErrorKind::Status, Some(503), D)],
+            "{value:?}"
+        );
+    }
+}
+
+#[test]
+fn retry_after_may_have_surrounding_whitespace() {
+    let mut d = Driver::with(overload());
+    assert_eq!(d.respond_retry_after(503, " \t2 "), [Action::Abort, reconnecting(ErrorKind::Status, Some(503), 2000)]);
+}
+
+#[test]
+fn a_huge_retry_after_saturates() {
+    let mut d = Driver::with(overload());
+    assert_eq!(
+        d.at(5).respond_retry_after(503, "99999999999999999999999"),
+        [Action::Abort, reconnecting(ErrorKind::Status, Some(503), u64::MAX)]
+    );
+    assert_eq!(d.deadline(), Some(u64::MAX));
+}
+
+#[test]
+fn retry_after_replaces_the_backoff_delay_once() {
+    let mut d = Driver::with(policy(|p| {
+        p.retry_on_overload = true;
+        p.factor = 2.0;
+    }));
+    assert_eq!(d.fail_request(), 3000);
+    d.reconnect();
+    assert_eq!(d.respond_retry_after(503, "1"), [Action::Abort, reconnecting(ErrorKind::Status, Some(503), 1000)]);
+    d.reconnect();
+    // The overload counted as an attempt: third failure in a row.
+    assert_eq!(d.fail_request(), 12_000);
+}
+
+#[test]
+fn other_statuses_still_fail_with_retry_on_overload() {
+    for status in [500, 502, 504, 404, 204] {
+        let mut d = Driver::with(overload());
+        assert_eq!(
+            d.respond_retry_after(status, "1"),
+            [Action::Abort, failed(ErrorKind::Status, Some(status))],
+            "{status}"
+        );
+        d.assert_dead();
+    }
+}
+
+#[test]
+fn without_retry_on_overload_retry_after_is_ignored() {
+    for status in [429, 503] {
+        let mut d = Driver::started();
+        assert_eq!(d.respond_retry_after(status, "1"), [Action::Abort, failed(ErrorKind::Status, Some(status))]);
+        d.assert_dead();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text input (transports that hand over decoded text, so the BOM is already gone)
+
+#[test]
+fn with_text_input_a_leading_bom_is_content() {
+    for (text, expected) in
+        [(false, vec![ev("message", "a", ""), ev("message", "b", "")]), (true, vec![ev("message", "b", "")])]
+    {
+        let mut d = Driver::started();
+        d.conn.set_text_input(text);
+        d.respond(200, Some("text/event-stream"));
+        // With text input, the first line is U+FEFF "data: a", an unknown field.
+        d.bytes(b"\xEF\xBB\xBFdata: a\n\ndata: b\n\n");
+        assert_eq!(d.events, expected, "text input: {text}");
+    }
+}
+
+#[test]
+fn text_input_applies_to_every_stream() {
+    let mut d = Driver::started();
+    d.conn.set_text_input(true);
+    d.respond(200, Some("text/event-stream"));
+    d.end();
+    d.reconnect();
+    d.respond(200, Some("text/event-stream"));
+    d.bytes("\u{FEFF}data: a\n\ndata: b\n\n".as_bytes());
+    assert_eq!(d.events, [ev("message", "b", "")]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Long-polling: EndOfBody::PollAgain
+
+fn poll_again() -> Config {
+    Config { end_of_body: EndOfBody::PollAgain, ..Config::default() }
+}
+
+#[test]
+fn poll_again_asks_for_the_next_batch_silently() {
+    let mut d = Driver::with(poll_again());
+    assert_eq!(d.conn.end_of_body(), EndOfBody::PollAgain);
+    assert_eq!(d.respond(200, Some("text/event-stream")), [Action::Open]);
+    d.bytes(b"id: 1\ndata: a\n\nid: 2\ndata: b\n\n");
+    assert_eq!(d.at(100).end(), [connect(Some("2"))]);
+    assert_eq!(d.state(), ReadyState::Open, "the page sees no reconnect");
+    assert_eq!(d.conn.attempts(), 0);
+    assert_eq!(d.deadline(), None);
+    // The next response continues the stream without a second `open`.
+    assert_eq!(d.at(200).respond(200, Some("text/event-stream")), []);
+    assert_eq!(d.state(), ReadyState::Open);
+    d.bytes(b"id: 3\ndata: c\n\n");
+    assert_eq!(d.end(), [connect(Some("3"))]);
+    assert_eq!(d.events, [ev("message", "a", "1"), ev("message", "b", "2"), ev("message", "c", "3")]);
+}
+
+#[test]
+fn poll_again_after_an_empty_response_reconnects_as_the_standard_says() {
+    let mut d = Driver::with(poll_again());
+    d.respond(200, Some("text/event-stream"));
+    d.bytes(b": nothing yet\nretry: 700\n");
+    assert_eq!(d.at(10).end(), [reconnecting(ErrorKind::EndOfStream, Some(200), 700)]);
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert_eq!(d.deadline(), Some(710));
+    assert_eq!(d.reconnect(), None);
+    assert_eq!(d.respond(200, Some("text/event-stream")), [Action::Open], "a real reconnect opens again");
+}
+
+#[test]
+fn poll_again_drops_an_unfinished_event_at_the_end_of_a_batch() {
+    let mut d = Driver::with(poll_again());
+    d.respond(200, Some("text/event-stream"));
+    d.bytes(b"id: 1\ndata: a\n\nid: 2\ndata: b\n");
+    assert_eq!(d.end(), [connect(Some("1"))]);
+    d.respond(200, Some("text/event-stream"));
+    d.bytes(b"\n");
+    assert_eq!(d.events, [ev("message", "a", "1")]);
+}
+
+#[test]
+fn failures_of_a_poll_request_are_reported() {
+    let start = || {
+        let mut d = Driver::with(poll_again());
+        d.respond(200, Some("text/event-stream"));
+        d.bytes(b"data: a\n\n");
+        assert_eq!(d.end(), [connect(None)]);
+        d
+    };
+    let mut d = start();
+    assert_eq!(d.bytes(b"data: early\n\n"), [], "no body before the response");
+    assert_eq!(d.events.len(), 1);
+    assert_eq!(d.respond(500, None), [Action::Abort, failed(ErrorKind::Status, Some(500))]);
+    d.assert_dead();
+
+    let mut d = start();
+    assert_eq!(d.network_error(), [reconnecting(ErrorKind::Network, None, D)]);
+    assert_eq!(d.state(), ReadyState::Connecting);
+
+    let mut d = start();
+    assert_eq!(d.end(), [reconnecting(ErrorKind::Network, None, D)]);
+
+    let mut d = start();
+    assert_eq!(d.close(), [Action::Abort]);
+    d.assert_dead();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Buffering detection
+
+fn detecting() -> Config {
+    Config { detect_buffering: true, ..Config::default() }
+}
+
+#[test]
+fn a_response_held_back_by_a_proxy_switches_to_polling() {
+    let mut d = Driver::with(detecting());
+    d.conn.on_request_sent(0);
+    assert_eq!(d.at(1500).respond(200, Some("text/event-stream")), [Action::Open]);
+    d.at(1510).bytes(b"id: 1\ndata: a\n\nid: 2\ndata: b\n\n");
+    assert_eq!(d.at(1520).end(), [Action::Buffered, connect(Some("2"))]);
+    assert_eq!(d.conn.end_of_body(), EndOfBody::PollAgain);
+    assert_eq!(d.state(), ReadyState::Open);
+    // From now on the stream is polled: the next batch follows silently.
+    assert_eq!(d.at(1600).respond(200, Some("text/event-stream")), []);
+    d.bytes(b"data: c\n\n");
+    assert_eq!(d.end(), [connect(Some("2"))]);
+}
+
+#[test]
+fn a_live_stream_is_not_mistaken_for_buffering() {
+    // (request sent, first bytes, end, events) that must not look buffered.
+    for (name, first_byte, end, body) in [
+        ("events spread over time", 100, 2000, &b"data: a\n\ndata: b\n\n"[..]),
+        ("a quick response", 300, 320, b"data: a\n\ndata: b\n\n"),
+        ("a single event", 1500, 1510, b"data: a\n\n"),
+        ("no events", 1500, 1510, b": comment\n"),
+    ] {
+        let mut d = Driver::with(detecting());
+        d.conn.on_request_sent(0);
+        d.at(first_byte).respond(200, Some("text/event-stream"));
+        d.bytes(body);
+        assert_eq!(d.at(end).end(), [reconnecting(ErrorKind::EndOfStream, Some(200), D)], "{name}");
+        assert_eq!(d.conn.end_of_body(), EndOfBody::Reconnect, "{name}");
+    }
+}
+
+#[test]
+fn buffering_is_not_detected_unless_asked() {
+    let mut d = Driver::started();
+    d.conn.on_request_sent(0);
+    d.at(1500).respond(200, Some("text/event-stream"));
+    d.bytes(b"data: a\n\ndata: b\n\n");
+    assert_eq!(d.at(1510).end(), [reconnecting(ErrorKind::EndOfStream, Some(200), D)]);
+    assert_eq!(d.conn.end_of_body(), EndOfBody::Reconnect);
+}
+
+// ---------------------------------------------------------------------------------------------
+// resume(): swapping the streaming request for a new one without the page noticing
+
+#[test]
+fn resume_swaps_the_request_and_continues_after_the_last_event_id() {
+    let mut d = Driver::open();
+    d.bytes(b"id: 1\ndata: a\n\n");
+    assert!(d.conn.resume(d.now));
+    assert_eq!(d.actions(), [Action::Abort, connect(Some("1"))]);
+    assert_eq!(d.state(), ReadyState::Open);
+    assert_eq!(d.bytes(b"data: from the old request\n\n"), []);
+    assert_eq!(d.respond(200, Some("text/event-stream")), [], "no second open");
+    d.bytes(b"id: 2\ndata: b\n\n");
+    assert_eq!(d.events, [ev("message", "a", "1"), ev("message", "b", "2")]);
+}
+
+#[test]
+fn resume_with_an_id_drops_the_event_in_progress() {
+    let mut d = Driver::open();
+    d.bytes(b"id: 1\ndata: a\n\nid: 2\ndata: half");
+    assert!(d.conn.resume(d.now));
+    assert_eq!(d.actions(), [Action::Abort, connect(Some("1"))]);
+    d.respond(200, Some("text/event-stream"));
+    d.bytes(b"\n\n");
+    assert_eq!(d.events, [ev("message", "a", "1")]);
+}
+
+#[test]
+fn resume_without_ids_waits_for_an_event_boundary() {
+    let mut d = Driver::open();
+    d.bytes(b"data: a\n\ndata: b");
+    assert!(!d.conn.resume(d.now));
+    assert_eq!(d.actions(), []);
+    d.bytes(b"\n");
+    assert!(!d.conn.resume(d.now), "the event is still open");
+    d.bytes(b"\n");
+    assert!(d.conn.resume(d.now));
+    assert_eq!(d.actions(), [Action::Abort, connect(None)]);
+}
+
+#[test]
+fn resume_only_acts_while_streaming() {
+    let mut d = Driver::started();
+    assert!(!d.conn.resume(0), "requesting");
+    d.network_error();
+    assert!(!d.conn.resume(0), "waiting");
+    d.reconnect();
+    d.respond(200, Some("text/event-stream"));
+    assert!(d.conn.resume(d.now));
+    d.actions();
+    assert!(!d.conn.resume(d.now), "already resuming");
+    assert_eq!(d.close(), [Action::Abort]);
+    assert!(!d.conn.resume(d.now), "closed");
+    assert_eq!(d.actions(), []);
+}
+
+#[test]
+fn resume_restarts_the_heartbeat() {
+    let mut d = Driver::with(heartbeat(1000));
+    d.at(0).respond(200, Some("text/event-stream"));
+    d.at(900).bytes(b"data: a\n\n");
+    assert!(d.conn.resume(950));
+    d.actions();
+    assert_eq!(d.deadline(), Some(1950));
+    assert_eq!(d.tick(1950), [Action::Abort, reconnecting(ErrorKind::Timeout, None, D)]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Any sequence of inputs keeps the state machine consistent
+
+mod sequences {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Input {
+        Response(u16, Option<&'static str>, Option<&'static str>),
+        Bytes(Vec<u8>),
+        End,
+        NetworkError,
+        Advance(Millis),
+        FireTimeout,
+        ReconnectNow,
+        RequestSent,
+        Resume,
+        Close,
+    }
+
+    fn input() -> impl Strategy<Value = Input> {
+        let status = prop::sample::select(vec![200, 200, 200, 204, 429, 500, 503]);
+        let ct = prop::sample::select(vec![Some("text/event-stream"), Some("text/plain"), None]);
+        let retry_after = prop::sample::select(vec![None, Some("1"), Some("x")]);
+        let bytes = prop::collection::vec(
+            prop::sample::select(vec![
+                &b"data: x\n"[..],
+                b"\n",
+                b"id: 1\n",
+                b"id\n",
+                b"retry: 50\n",
+                b"retry: 5000\n",
+                b": c\n",
+                b"data: 0123456789012345678901234567890123456789\n",
+                b"\xEF\xBB\xBF",
+                b"da",
+            ]),
+            0..6,
+        )
+        .prop_map(|parts| parts.concat());
+        prop_oneof![
+            3 => (status, ct, retry_after).prop_map(|(s, c, r)| Input::Response(s, c, r)),
+            4 => bytes.prop_map(Input::Bytes),
+            1 => Just(Input::End),
+            1 => Just(Input::NetworkError),
+            2 => (0u64..5000).prop_map(Input::Advance),
+            3 => Just(Input::FireTimeout),
+            1 => Just(Input::ReconnectNow),
+            1 => Just(Input::RequestSent),
+            1 => Just(Input::Resume),
+            1 => Just(Input::Close),
+        ]
+    }
+
+    /// A config in any mode, and whether the transport feeds decoded text.
+    fn config() -> impl Strategy<Value = (Config, bool)> {
+        let modes =
+            (prop::sample::select(vec![EndOfBody::Reconnect, EndOfBody::PollAgain]), any::<bool>(), any::<bool>());
+        let retry = (
+            prop::sample::select(vec![1.0, 2.0]),
+            prop::sample::select(vec![0.0, 0.5]),
+            prop::option::of(0u32..4),
+            any::<bool>(),
+        )
+            .prop_map(|(factor, jitter, max_attempts, retry_on_overload)| RetryPolicy {
+                factor,
+                jitter,
+                max_attempts,
+                retry_on_overload,
+                max_delay: 20_000,
+            });
+        (modes, retry, prop::option::of(10u64..2000), any::<u64>(), prop::sample::select(vec![32usize, 1 << 20]))
+            .prop_map(|((end_of_body, detect_buffering, text), retry, heartbeat, seed, max)| {
+                let config = Config {
+                    heartbeat_timeout: heartbeat,
+                    max_event_size: max,
+                    seed,
+                    retry,
+                    end_of_body,
+                    detect_buffering,
+                    ..Config::default()
+                };
+                (config, text)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1500, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Whatever happens, in whatever order and mode: no panic; an `error` that will reconnect
+        /// leaves CONNECTING with a deadline, one that won't leaves CLOSED; `open` means OPEN; a
+        /// `Connect` carries the current last event ID; CLOSED is final and silent.
+        #[test]
+        fn any_sequence_keeps_the_state_consistent(
+            (config, text) in config(),
+            inputs in prop::collection::vec(input(), 0..40),
+        ) {
+            let mut conn = Connection::new(config);
+            conn.set_text_input(text);
+            let mut now: Millis = 0;
+            let mut closed = false;
+            let first: Vec<Action> = std::iter::from_fn(|| conn.poll_action()).collect();
+            prop_assert_eq!(first, [Action::Connect { last_event_id: None }]);
+            for input in inputs.iter().map(Some).chain([None]) {
+                match input {
+                    None => {}
+                    Some(Input::Response(status, ct, ra)) => {
+                        let mut r = Response::new(*status, *ct);
+                        r.retry_after = *ra;
+                        conn.on_response(now, r);
+                    }
+                    Some(Input::Bytes(b)) => conn.on_bytes(now, b, |ev| assert!(!ev.event_type.is_empty())),
+                    Some(Input::End) => conn.on_end(now),
+                    Some(Input::NetworkError) => conn.on_network_error(now),
+                    Some(Input::Advance(dt)) => {
+                        now += dt;
+                        conn.on_timeout(now);
+                    }
+                    Some(Input::FireTimeout) => {
+                        if let Some(t) = conn.poll_timeout() {
+                            now = now.max(t);
+                            conn.on_timeout(now);
+                        }
+                    }
+                    Some(Input::ReconnectNow) => conn.reconnect_now(now),
+                    Some(Input::RequestSent) => conn.on_request_sent(now),
+                    Some(Input::Resume) => {
+                        let before = conn.ready_state();
+                        if conn.resume(now) {
+                            prop_assert_eq!(before, ReadyState::Open);
+                        }
+                    }
+                    Some(Input::Close) => conn.close(),
+                }
+                let actions: Vec<Action> = std::iter::from_fn(|| conn.poll_action()).collect();
+                if closed {
+                    prop_assert!(actions.is_empty(), "actions after CLOSED: {:?}", actions);
+                }
+                let state = conn.ready_state();
+                for (i, action) in actions.iter().enumerate() {
+                    let last = i + 1 == actions.len();
+                    match action {
+                        Action::Connect { last_event_id } => {
+                            // CONNECTING, or OPEN when a request is swapped silently.
+                            prop_assert_ne!(state, ReadyState::Closed);
+                            let id = conn.last_event_id();
+                            prop_assert_eq!(last_event_id.as_deref(), (!id.is_empty()).then_some(id));
+                        }
+                        Action::Open => prop_assert!(last && state == ReadyState::Open),
+                        Action::Buffered => {
+                            prop_assert!(
+                                matches!(actions.get(i + 1), Some(Action::Connect { .. })),
+                                "Buffered must come right before a Connect: {:?}",
+                                actions
+                            );
+                        }
+                        Action::Abort => prop_assert!(!last || state == ReadyState::Closed),
+                        Action::Error(f) => {
+                            prop_assert!(last);
+                            prop_assert_eq!(f.will_reconnect, f.delay.is_some());
+                            if f.will_reconnect {
+                                prop_assert_eq!(state, ReadyState::Connecting);
+                                prop_assert_eq!(conn.poll_timeout(), Some(now.saturating_add(f.delay.unwrap())));
+                            } else {
+                                prop_assert_eq!(state, ReadyState::Closed);
+                            }
+                        }
+                    }
+                }
+                if state == ReadyState::Closed {
+                    closed = true;
+                    prop_assert_eq!(conn.poll_timeout(), None);
+                }
+            }
+        }
+    }
+}
