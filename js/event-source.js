@@ -3,19 +3,48 @@
 // `EventTarget`; everything else (URL resolution, options, transport choice, parsing, the
 // state machine) happens in Rust, in the `Source` this class owns.
 //
-// Rust reports through one function per chunk of events: `emit(kind, text, number)`.
+// Rust reports through one function per chunk of events: `emit(kind, text, num, extra)`.
 // Kinds: 0 open (text: origin), 1 events (text: `type CR id CR data CR` repeated, type ''
-// meaning 'message'), 2 error and reconnecting, 3 error and closed (text: reason, number:
-// HTTP status), 4 later events come from origin `text`, 5 the transport is now `text`.
+// meaning 'message'), 2 error and reconnecting, 3 error and closed (text: `reason CR
+// statusText`, num: HTTP status, extra: ms until the reconnect or -1), 4 later events come
+// from origin `text`, 5 the transport is now `text`.
 
 import { Source } from '../pkg/eventsource_wasm.js';
 import { ensureWasm } from './wasm.js';
+import { iterate, toStream } from './iterate.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
 const addListener = EventTarget.prototype.addEventListener;
 const removeListener = EventTarget.prototype.removeEventListener;
+
+/**
+ * The `error` event of an eventsource-wasm source: still a plain `Event` to standard code, with
+ * the details the standard one hides.
+ */
+export class EventSourceErrorEvent extends Event {
+  #reason;
+  #status;
+  #statusText;
+  #delay;
+
+  constructor(type, init = {}) {
+    super(type, init);
+    this.#reason = init.reason ?? '';
+    this.#status = init.status ?? 0;
+    this.#statusText = init.statusText ?? '';
+    this.#delay = init.reconnectDelay ?? null;
+  }
+
+  /** Why: 'network', 'end-of-stream', 'http-status', 'content-type', 'timeout', 'size-limit', 'gave-up', 'aborted', or 'native' (the browser's own class decided and said nothing more). */
+  get reason() { return this.#reason; }
+  /** The HTTP status of the response that caused it, or 0. */
+  get status() { return this.#status; }
+  get statusText() { return this.#statusText; }
+  /** Milliseconds until the next attempt, or null when the source is closed. */
+  get reconnectDelay() { return this.#delay; }
+}
 
 export class EventSource extends EventTarget {
   #src;
@@ -25,6 +54,8 @@ export class EventSource extends EventTarget {
   #withCredentials;
   #transport;
   #handlers = { __proto__: null };
+  // Async iterators and streams to end when close() is called (it fires no event).
+  #onClose = new Set();
 
   constructor(url, eventSourceInitDict = undefined) {
     super();
@@ -32,7 +63,7 @@ export class EventSource extends EventTarget {
       throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
     }
     ensureWasm();
-    const src = new Source(`${url}`, eventSourceInitDict, (kind, text, num) => this.#emit(kind, text, num));
+    const src = new Source(`${url}`, eventSourceInitDict, (kind, text, num, extra) => this.#emit(kind, text, num, extra));
     this.#src = src;
     this.#url = src.url;
     this.#withCredentials = src.withCredentials;
@@ -65,9 +96,38 @@ export class EventSource extends EventTarget {
     this.#src = null;
     src.close();
     src.free();
+    for (const done of this.#onClose) done();
+    this.#onClose.clear();
   }
 
-  #emit(kind, text, num) {
+  /**
+   * `for await (const event of source)`: the `message` events, in order. Leaving the loop
+   * closes the source; a failed connection ends it with an error that says why.
+   */
+  [Symbol.asyncIterator]() {
+    return this.events();
+  }
+
+  /** An async iterator over the events of the given types (default: `message`). */
+  events(types = ['message']) {
+    return iterate(this, types, (done) => this.#whenClosed(done));
+  }
+
+  /** A `ReadableStream` of the events of the given types; cancelling it closes the source. */
+  stream(types = ['message']) {
+    return toStream(this.events(types));
+  }
+
+  #whenClosed(done) {
+    if (this.#state === CLOSED) {
+      queueMicrotask(done);
+      return () => {};
+    }
+    this.#onClose.add(done);
+    return () => this.#onClose.delete(done);
+  }
+
+  #emit(kind, text, num, extra) {
     if (this.#state === CLOSED) return;
     switch (kind) {
       case 0:
@@ -86,11 +146,19 @@ export class EventSource extends EventTarget {
         break;
       }
       case 2:
-      case 3:
+      case 3: {
+        const cut = text.indexOf('\r');
+        const event = new EventSourceErrorEvent('error', {
+          reason: text.slice(0, cut),
+          statusText: text.slice(cut + 1),
+          status: num,
+          reconnectDelay: extra >= 0 ? extra : null,
+        });
         this.#state = kind === 2 ? CONNECTING : CLOSED;
         if (kind === 3) this.#release();
-        this.dispatchEvent(new Event('error'));
+        this.dispatchEvent(event);
         break;
+      }
       case 4:
         this.#origin = text;
         break;
@@ -105,6 +173,7 @@ export class EventSource extends EventTarget {
     const src = this.#src;
     this.#src = null;
     if (src) queueMicrotask(() => src.free());
+    this.#onClose.clear();
   }
 
   #handler(type) {
@@ -149,6 +218,5 @@ const constants = {
 Object.defineProperties(EventSource, constants);
 Object.defineProperties(EventSource.prototype, constants);
 Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
-Object.defineProperty(EventSource, 'name', { value: 'EventSource', configurable: true }); // the minified build renames the class
 // Lets the Rust side recognise this class if it is installed as the global EventSource.
 Object.defineProperty(EventSource, '__eventsourceWasm', { value: true });

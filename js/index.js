@@ -1,3 +1,3 @@
 // ES module entry of the npm package.
-export { EventSource } from './event-source.js';
+export { EventSource, EventSourceErrorEvent } from './event-source.js';
 export { EventSource as default } from './event-source.js';

@@ -6,7 +6,7 @@
 // `binaryen` package (never Debian's wasm-opt 108, which silently breaks wasm-bindgen output)
 // → esbuild. Prints the gzipped sizes at the end.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,7 @@ const common = {
 };
 await esbuild.build({ ...common, entryPoints: [join(root, 'js/index.js')], format: 'esm', outfile: join(dist, 'index.js') });
 await esbuild.build({ ...common, entryPoints: [join(root, 'js/global.js')], format: 'iife', outfile: join(dist, 'eventsource-wasm.global.js') });
+copyFileSync(join(root, 'types/index.d.ts'), join(dist, 'index.d.ts'));
 
 const size = (file) => {
   const bytes = readFileSync(file);

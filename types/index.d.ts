@@ -1,0 +1,148 @@
+// Type declarations of the npm package `eventsource-wasm`.
+
+/** Headers in any form `fetch` takes. */
+export type HeadersLike = Headers | Record<string, string> | [string, string][];
+
+/** What a `headers` function is told before each connect and reconnect. */
+export interface ConnectInfo {
+  /** The last event ID ('' before any). */
+  lastEventId: string;
+  /** Reconnects in a row since the last successful open (0 for the first connect). */
+  attempt: number;
+  /** The resolved URL of the source. */
+  url: string;
+}
+
+/** What `reconnect.onReconnect` is told before each reconnect. */
+export interface ReconnectInfo {
+  attempt: number;
+  /** Milliseconds the source intends to wait. */
+  delay: number;
+  reason: ErrorReason;
+  /** HTTP status that caused it, or 0. */
+  status: number;
+  lastEventId: string;
+}
+
+/** The reconnection policy. Without it the standard's: wait the reconnection time, forever. */
+export interface ReconnectOptions {
+  /** First delay before the server sends `retry:` (default 3000 ms). */
+  delay?: number;
+  /** Each failed attempt in a row multiplies the delay by this (default 2). */
+  backoff?: number;
+  /** Cap on the backed-off delay (default 60000 ms); never lowers the server's `retry:`. */
+  maxDelay?: number;
+  /** Fraction of the delay randomly taken off, 0–1 (default 0.2). */
+  jitter?: number;
+  /** Give up (CLOSED, error with reason 'gave-up') after this many failed attempts in a row (default Infinity). */
+  maxAttempts?: number;
+  /** Reconnect on 429 and 503, after `Retry-After` when given (default true). */
+  retryAfter?: boolean;
+  /** Return `false` to give up, a number of milliseconds to wait that long instead, anything else to go ahead. */
+  onReconnect?: (info: ReconnectInfo) => boolean | number | void;
+}
+
+export type Transport = 'auto' | 'native' | 'fetch' | 'xhr' | 'longpoll';
+
+export interface EventSourceInit {
+  /** As the standard: send cookies cross-origin. */
+  withCredentials?: boolean;
+  /** How to connect (default 'auto': native where it can do the job, else fetch, xhr, longpoll). */
+  transport?: Transport;
+  /** Request headers, or a (possibly async) function returning them before every connect. */
+  headers?: HeadersLike | ((info: ConnectInfo) => HeadersLike | Promise<HeadersLike>);
+  /** HTTP method (default 'GET'). */
+  method?: string;
+  /** Request body, sent again on every reconnect (so not a one-shot stream). */
+  body?: string | Blob | ArrayBuffer | ArrayBufferView | FormData | URLSearchParams | null;
+  /** Overrides withCredentials (fetch transport: all three; xhr: not 'omit'). */
+  credentials?: 'omit' | 'same-origin' | 'include';
+  /** A fetch to use instead of the global one (fetch transport). */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /** How the last event ID travels on reconnect: 'auto' = header same-origin, query cross-origin. */
+  lastEventIdIn?: 'auto' | 'header' | 'query' | 'both';
+  /** Name of the query parameter (default 'lastEventId'). */
+  lastEventIdParam?: string;
+  /** Start as if this event ID had been received (sent on the first request). */
+  lastEventId?: string;
+  reconnect?: ReconnectOptions;
+  /** Reconnect when no byte arrived for this many milliseconds (error reason 'timeout'). */
+  heartbeatTimeout?: number;
+  /** Largest line or event data, in bytes (default 16 MiB); more fails the source with reason 'size-limit'. */
+  maxEventSize?: number;
+  /** Reconnect at once when the browser comes back online. */
+  reconnectOnOnline?: boolean;
+  /** Reconnect at once when the page is restored from the back/forward cache. */
+  reconnectOnPageShow?: boolean;
+  /** Disconnect while the page is hidden; resume from the last event ID when it is shown. */
+  pauseWhenHidden?: boolean;
+}
+
+export type ErrorReason =
+  | 'network'
+  | 'end-of-stream'
+  | 'http-status'
+  | 'content-type'
+  | 'timeout'
+  | 'size-limit'
+  | 'gave-up'
+  | 'aborted'
+  | 'native';
+
+/** The `error` event: an `Event`, with the details the standard one hides. */
+export declare class EventSourceErrorEvent extends Event {
+  readonly reason: ErrorReason;
+  readonly status: number;
+  readonly statusText: string;
+  /** Milliseconds until the next attempt, or null when the source is closed. */
+  readonly reconnectDelay: number | null;
+}
+
+export interface EventSourceEventMap {
+  open: Event;
+  message: MessageEvent<string>;
+  error: EventSourceErrorEvent;
+}
+
+/** The standard `EventSource`, plus options, details and iteration. */
+export declare class EventSource extends EventTarget {
+  constructor(url: string | URL, init?: EventSourceInit);
+  static readonly CONNECTING: 0;
+  static readonly OPEN: 1;
+  static readonly CLOSED: 2;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSED: 2;
+  readonly url: string;
+  readonly withCredentials: boolean;
+  readonly readyState: 0 | 1 | 2;
+  /** The transport in use (it may change from 'fetch' or 'xhr' to 'longpoll' behind a buffering proxy). */
+  readonly transport: Exclude<Transport, 'auto'>;
+  onopen: ((this: EventSource, ev: Event) => any) | null;
+  onmessage: ((this: EventSource, ev: MessageEvent<string>) => any) | null;
+  onerror: ((this: EventSource, ev: EventSourceErrorEvent) => any) | null;
+  close(): void;
+  /** The `message` events; leaving a `for await` loop closes the source. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<MessageEvent<string>>;
+  events(types?: string[]): AsyncIterableIterator<MessageEvent<string>>;
+  stream(types?: string[]): ReadableStream<MessageEvent<string>>;
+  addEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: (this: EventSource, ev: EventSourceEventMap[K]) => any,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: (this: EventSource, ev: MessageEvent<string>) => any,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: (this: EventSource, ev: EventSourceEventMap[K]) => any,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+}
+
+export default EventSource;
