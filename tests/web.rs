@@ -9,11 +9,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use eventsource_wasm::api::js::{Emit, Source};
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+
+mod common;
+use common::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -22,24 +24,10 @@ const MESSAGES: u32 = 1;
 const ERROR_RECONNECTING: u32 = 2;
 const ERROR_CLOSED: u32 = 3;
 
-fn server() -> &'static str {
-    option_env!("ESW_TEST_SERVER").unwrap_or("http://127.0.0.1:9317")
-}
-
-/// Origin A on its `slot`-th extra port. Tests run concurrently and a browser opens at most
-/// six HTTP/1.1 connections to one host and port, so each test streams from a port of its own.
-fn srv(slot: u16) -> String {
-    let (host, port) = server().rsplit_once(':').unwrap();
-    format!("{host}:{}", port.parse::<u16>().unwrap() + slot)
-}
-
-fn server_b() -> &'static str {
-    option_env!("ESW_TEST_SERVER_B").unwrap_or("http://127.0.0.1:9318")
-}
-
-/// A unique key per test, so the server's request log of one test is not another's.
-fn key(name: &str) -> String {
-    format!("{name}-{}", js_sys::Math::random().to_bits())
+fn init(transport: &str) -> JsValue {
+    let o = js_sys::Object::new();
+    Reflect::set(&o, &"transport".into(), &transport.into()).unwrap();
+    o.into()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +52,13 @@ impl Recorder {
         let closure = Closure::<dyn FnMut(u32, String, u32)>::new({
             let seen = seen.clone();
             let wake = wake.clone();
-            move |kind, text, num| {
+            move |kind, text: String, num| {
+                // Errors carry `reason CR statusText`; the reason is what these tests check.
+                let text = if kind == ERROR_RECONNECTING || kind == ERROR_CLOSED {
+                    text.split('\r').next().unwrap_or_default().to_owned()
+                } else {
+                    text
+                };
                 seen.borrow_mut().push(Emitted { kind, text, num });
                 if let Some(f) = wake.borrow_mut().take() {
                     let _ = f.call0(&JsValue::UNDEFINED);
@@ -85,17 +79,7 @@ impl Recorder {
 
     /// Waits until `cond` holds for what was seen, failing the test after `ms`.
     async fn until(&self, ms: u32, what: &str, cond: impl Fn(&[Emitted]) -> bool) {
-        let deadline = js_sys::Date::now() + f64::from(ms);
-        while !cond(&self.seen.borrow()) {
-            let left = deadline - js_sys::Date::now();
-            assert!(left > 0.0, "timed out waiting for {what}; seen: {:?}", self.all());
-            let wake = self.wake.clone();
-            let p = Promise::new(&mut |resolve, _| {
-                *wake.borrow_mut() = Some(resolve.clone());
-                set_timeout(&resolve, left as i32);
-            });
-            JsFuture::from(p).await.unwrap();
-        }
+        common::until(ms, &self.wake, || cond(&self.seen.borrow()), || format!("{what}; seen: {:?}", self.all())).await;
     }
 
     /// The events seen so far, unpacked as (type, id, data).
@@ -110,62 +94,6 @@ impl Recorder {
         }
         out
     }
-}
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(f: &Function, ms: i32) -> i32;
-    #[wasm_bindgen(js_name = fetch)]
-    fn fetch_url(url: &str) -> Promise;
-}
-
-fn init(transport: &str) -> JsValue {
-    let o = js_sys::Object::new();
-    Reflect::set(&o, &"transport".into(), &transport.into()).unwrap();
-    o.into()
-}
-
-async fn get_json(url: &str) -> JsValue {
-    let resp: web_sys::Response = JsFuture::from(fetch_url(url)).await.unwrap().unchecked_into();
-    JsFuture::from(resp.json().unwrap()).await.unwrap()
-}
-
-/// The server's request log for `key`, as (method, lastEventId header, lastEventId query).
-async fn request_log(key: &str) -> Vec<(String, Option<String>, Option<String>)> {
-    let log = get_json(&format!("{}/log?key={key}", server())).await;
-    let arr: js_sys::Array = log.unchecked_into();
-    arr.iter()
-        .map(|e| {
-            let s = |v: JsValue| v.as_string();
-            let method = s(Reflect::get(&e, &"method".into()).unwrap()).unwrap();
-            let headers = Reflect::get(&e, &"headers".into()).unwrap();
-            let query = Reflect::get(&e, &"query".into()).unwrap();
-            (
-                method,
-                s(Reflect::get(&headers, &"last-event-id".into()).unwrap()),
-                s(Reflect::get(&query, &"lastEventId".into()).unwrap()),
-            )
-        })
-        .collect()
-}
-
-/// Waits (on the server) until `key` has `n` open streams; returns the count.
-async fn open_streams(key: &str, n: u32) -> u32 {
-    let v = get_json(&format!("{}/open?key={key}&until={n}&timeout=10000", server())).await;
-    Reflect::get(&v, &"open".into()).unwrap().as_f64().unwrap() as u32
-}
-
-fn b64url(bytes: &[u8]) -> String {
-    let s: String = bytes.iter().map(|&b| b as char).collect();
-    let b64 = web_sys_btoa(&s);
-    b64.replace('+', "-").replace('/', "_").trim_end_matches('=').to_owned()
-}
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = btoa)]
-    fn web_sys_btoa(s: &str) -> String;
 }
 
 /// The transports driven by the Rust core; each behavioural case runs on all of them.
@@ -191,10 +119,7 @@ async fn typed_events(transport: &str) {
     assert_eq!(all[0], Emitted { kind: OPEN, text: srv(2), num: 0 });
     assert_eq!(src.ready_state(), 1);
     let ev = rec.events();
-    assert_eq!(
-        ev,
-        (1..=3).map(|i| ("tick".to_owned(), i.to_string(), format!("tick {i}"))).collect::<Vec<_>>()
-    );
+    assert_eq!(ev, (1..=3).map(|i| ("tick".to_owned(), i.to_string(), format!("tick {i}"))).collect::<Vec<_>>());
     src.close();
     assert_eq!(src.ready_state(), 2);
 }
@@ -230,7 +155,8 @@ async fn expect_failure(transport: &str, path: &str, reason: &str, status: u32) 
     let rec = Recorder::new();
     let k = key("fail");
     let src = rec.open(&format!("{}{path}&key={k}", srv(4)), init(transport)).unwrap();
-    rec.until(5000, &format!("an error ({transport} {path})"), |s| s.iter().any(|e| e.kind >= ERROR_RECONNECTING)).await;
+    rec.until(5000, &format!("an error ({transport} {path})"), |s| s.iter().any(|e| e.kind >= ERROR_RECONNECTING))
+        .await;
     let all = rec.all();
     assert_eq!(all, vec![Emitted { kind: ERROR_CLOSED, text: reason.into(), num: status }], "{transport} {path}");
     assert_eq!(src.ready_state(), 2);

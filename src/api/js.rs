@@ -13,12 +13,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::RequestCredentials;
 
-use crate::connection::{Config, Connection, EndOfBody, ReadyState, RetryPolicy};
-use crate::driver::{
-    header_list, Driver, ErrorReport, IdCarrier, LifecycleOptions, ReconnectDecision, ReconnectHook, Sink, Target,
-};
+use super::options::{self, type_error, Engine, Options};
+use crate::connection::{ReadyState, RetryPolicy};
+use crate::driver::{header_list, ErrorReport, LifecycleOptions, ReconnectDecision, ReconnectHook, Sink};
 use crate::platform;
-use crate::transport::native::NativeSource;
 use crate::transport::{TransportChoice, TransportKind};
 
 /// The kinds of [`Emit`] calls; the JS class switches on them.
@@ -75,15 +73,6 @@ impl Sink for JsSink {
     }
 }
 
-enum Engine {
-    Native(NativeSource),
-    Core(Driver),
-}
-
-fn type_error(message: &str) -> JsValue {
-    js_sys::TypeError::new(&format!("Failed to construct 'EventSource': {message}")).into()
-}
-
 /// Reads one property of the options object; `undefined` means absent.
 fn get(init: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
     let v = Reflect::get(init, &name.into())?;
@@ -117,29 +106,6 @@ fn get_function(init: &JsValue, name: &str) -> Result<Option<Function>, JsValue>
         .transpose()
 }
 
-/// The constructor's second argument, checked.
-struct Options {
-    with_credentials: bool,
-    transport: TransportChoice,
-    /// The first option seen that only our own transports can honour.
-    beyond_native: Option<&'static str>,
-    method: String,
-    headers: Vec<(String, String)>,
-    headers_fn: Option<Function>,
-    body: Option<JsValue>,
-    credentials: Option<RequestCredentials>,
-    fetch: Option<Function>,
-    last_event_id_in: Option<String>,
-    last_event_id_param: String,
-    last_event_id: String,
-    policy: Option<RetryPolicy>,
-    on_reconnect: Option<Function>,
-    reconnection_time: Option<u64>,
-    heartbeat: Option<u64>,
-    max_event_size: Option<u64>,
-    lifecycle: LifecycleOptions,
-}
-
 /// Options that only our own transports can honour.
 const BEYOND_NATIVE: [&str; 14] = [
     "headers",
@@ -159,26 +125,7 @@ const BEYOND_NATIVE: [&str; 14] = [
 ];
 
 fn read_options(init: &JsValue) -> Result<Options, JsValue> {
-    let mut o = Options {
-        with_credentials: false,
-        transport: TransportChoice::Auto,
-        beyond_native: None,
-        method: "GET".to_owned(),
-        headers: Vec::new(),
-        headers_fn: None,
-        body: None,
-        credentials: None,
-        fetch: None,
-        last_event_id_in: None,
-        last_event_id_param: "lastEventId".to_owned(),
-        last_event_id: String::new(),
-        policy: None,
-        on_reconnect: None,
-        reconnection_time: None,
-        heartbeat: None,
-        max_event_size: None,
-        lifecycle: LifecycleOptions::default(),
-    };
+    let mut o = Options::standard();
     if init.is_undefined() || init.is_null() {
         return Ok(o);
     }
@@ -207,13 +154,7 @@ fn read_options(init: &JsValue) -> Result<Options, JsValue> {
         }
     }
     if let Some(method) = get_string(init, "method")? {
-        let valid =
-            !method.is_empty() && method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-        let forbidden = ["CONNECT", "TRACE", "TRACK"].iter().any(|m| m.eq_ignore_ascii_case(&method));
-        if !valid || forbidden {
-            return Err(type_error(&format!("'{method}' is not a valid HTTP method.")));
-        }
-        o.method = method.to_ascii_uppercase();
+        o.method = options::checked_method(&method)?;
     }
     if let Some(body) = get(init, "body")? {
         if !body.is_null() {
@@ -278,7 +219,7 @@ fn read_options(init: &JsValue) -> Result<Options, JsValue> {
         if let Some(v) = get(&r, "retryAfter")? {
             policy.retry_on_overload = v.is_truthy();
         }
-        o.on_reconnect = get_function(&r, "onReconnect")?;
+        o.on_reconnect = get_function(&r, "onReconnect")?.map(js_reconnect_hook);
         o.policy = Some(policy);
     }
     o.heartbeat = get_count(init, "heartbeatTimeout")?.filter(|&ms| ms > 0);
@@ -292,60 +233,6 @@ fn read_options(init: &JsValue) -> Result<Options, JsValue> {
         pause_when_hidden: get_bool(init, "pauseWhenHidden")?,
     };
     Ok(o)
-}
-
-/// Picks the transport by feature detection: native where it can do the job, else fetch
-/// streaming (only where `Response.body` is a stream), else XHR streaming, else long-polling.
-fn choose(o: &Options) -> Result<TransportKind, JsValue> {
-    let unsupported = |what: &str| -> JsValue {
-        web_sys::DomException::new_with_message_and_name(
-            &format!("Failed to construct 'EventSource': the '{what}' transport is not available here."),
-            "NotSupportedError",
-        )
-        .map(JsValue::from)
-        .unwrap_or_else(|e| e)
-    };
-    // XHR cannot call an application `fetch`, nor leave out same-origin cookies.
-    let xhr_cannot = if o.fetch.is_some() {
-        Some("fetch")
-    } else if o.credentials == Some(RequestCredentials::Omit) {
-        Some("credentials: 'omit'")
-    } else {
-        None
-    };
-    match o.transport {
-        TransportChoice::Only(TransportKind::Native) => {
-            if let Some(name) = o.beyond_native {
-                return Err(type_error(&format!("the native transport cannot honour option '{name}'.")));
-            }
-            platform::has_native_event_source().then_some(TransportKind::Native).ok_or_else(|| unsupported("native"))
-        }
-        TransportChoice::Only(TransportKind::Fetch) => {
-            platform::has_fetch_streaming().then_some(TransportKind::Fetch).ok_or_else(|| unsupported("fetch"))
-        }
-        TransportChoice::Only(kind @ (TransportKind::Xhr | TransportKind::LongPoll)) => {
-            if let Some(name) = xhr_cannot {
-                return Err(type_error(&format!("the {} transport cannot honour option {name}.", kind.as_str())));
-            }
-            let ok = if kind == TransportKind::Xhr { platform::has_xhr_streaming() } else { platform::has_xhr() };
-            ok.then_some(kind).ok_or_else(|| unsupported(kind.as_str()))
-        }
-        TransportChoice::Auto => {
-            if o.beyond_native.is_none() && platform::has_native_event_source() {
-                Ok(TransportKind::Native)
-            } else if platform::has_fetch_streaming() {
-                Ok(TransportKind::Fetch)
-            } else if xhr_cannot.is_some() {
-                Err(unsupported("fetch"))
-            } else if platform::has_xhr_streaming() {
-                Ok(TransportKind::Xhr)
-            } else if platform::has_xhr() {
-                Ok(TransportKind::LongPoll)
-            } else {
-                Err(unsupported("auto"))
-            }
-        }
-    }
 }
 
 /// Calls the application's `reconnect.onReconnect` hook: `false` vetoes, a number re-times.
@@ -387,14 +274,11 @@ impl Source {
     pub fn new(url: &str, init: JsValue, emit: Emit) -> Result<Source, JsValue> {
         let resolved = platform::resolve_url(url)?;
         let o = read_options(&init)?;
-        let kind = choose(&o)?;
+        let kind = options::choose(&o)?;
         let href = resolved.href();
         let with_credentials = o.with_credentials;
         let sink: Rc<dyn Sink> = Rc::new(JsSink(emit));
-        let engine = match kind {
-            TransportKind::Native => Engine::Native(NativeSource::start(&href, o.with_credentials, sink)?),
-            _ => Engine::Core(start_core(&resolved, kind, o, sink)),
-        };
+        let engine = options::start(&resolved, kind, o, sink)?;
         Ok(Source { engine, url: href, with_credentials, kind })
     }
 
@@ -416,10 +300,7 @@ impl Source {
 
     #[wasm_bindgen(getter, js_name = readyState)]
     pub fn ready_state(&self) -> u8 {
-        match &self.engine {
-            Engine::Native(n) => n.ready_state() as u8,
-            Engine::Core(d) => d.ready_state() as u8,
-        }
+        self.engine.ready_state() as u8
     }
 
     /// The page listens for `event_type`; only the native transport needs to know.
@@ -430,56 +311,6 @@ impl Source {
     }
 
     pub fn close(&self) {
-        match &self.engine {
-            Engine::Native(n) => n.close(),
-            Engine::Core(d) => d.close(),
-        }
+        self.engine.close();
     }
-}
-
-fn start_core(resolved: &web_sys::Url, kind: TransportKind, o: Options, sink: Rc<dyn Sink>) -> Driver {
-    let same_origin = platform::own_origin().is_some_and(|origin| origin == resolved.origin());
-    // Same-origin: the standard's header costs nothing. Cross-origin: a header would need a
-    // CORS preflight that many SSE servers don't answer, so the ID goes in the query.
-    let (header, query) = match o.last_event_id_in.as_deref() {
-        Some("header") => (true, false),
-        Some("query") => (false, true),
-        Some("both") => (true, true),
-        _ => (same_origin, !same_origin),
-    };
-    let mut config = Config::default();
-    if kind == TransportKind::LongPoll {
-        config.end_of_body = EndOfBody::PollAgain;
-    }
-    // Only a transport the page did not pin may change under it.
-    config.detect_buffering = o.transport == TransportChoice::Auto;
-    config.last_event_id = o.last_event_id;
-    config.heartbeat_timeout = o.heartbeat;
-    if let Some(max) = o.max_event_size {
-        config.max_event_size = max.min(usize::MAX as u64) as usize;
-    }
-    if let Some(ms) = o.reconnection_time {
-        config.reconnection_time = ms;
-    }
-    if let Some(policy) = o.policy {
-        config.retry = policy;
-    }
-    config.seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-    let credentials = o.credentials.unwrap_or(if o.with_credentials {
-        RequestCredentials::Include
-    } else {
-        RequestCredentials::SameOrigin
-    });
-    let target = Target {
-        url: resolved.href(),
-        method: o.method,
-        headers: o.headers,
-        headers_fn: o.headers_fn,
-        body: o.body,
-        credentials,
-        fetch: o.fetch,
-        id_carrier: IdCarrier { header, query: query.then_some(o.last_event_id_param) },
-        on_reconnect: o.on_reconnect.map(js_reconnect_hook),
-    };
-    Driver::start(Connection::new(config), kind, target, o.lifecycle, sink)
 }

@@ -1,4 +1,7 @@
-//! The faces of the library: the JavaScript class ([`js`]) and, later, the Rust API. Both sit on
-//! the same drivers, so they behave identically.
+//! The faces of the library: the JavaScript class ([`js`]) and the Rust API ([`rust`]). Both
+//! read their options into the same [`options::Options`] and start the same drivers, so they
+//! behave identically.
 
 pub mod js;
+pub(crate) mod options;
+pub mod rust;

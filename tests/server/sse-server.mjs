@@ -215,6 +215,19 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
 
   function route(ctx) {
     const { req, url } = ctx;
+    if (req.method === 'OPTIONS' && ctx.q.cors === 'full') {
+      // Opt-in preflight support (for tests of custom headers and methods): allow what is asked.
+      const origin = req.headers.origin;
+      ctx.res.writeHead(204, {
+        'Access-Control-Allow-Origin': ctx.q.cred === '1' && origin ? origin : '*',
+        ...(ctx.q.cred === '1' ? { 'Access-Control-Allow-Credentials': 'true' } : {}),
+        'Access-Control-Allow-Methods': req.headers['access-control-request-method'] || 'GET',
+        'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] || '',
+        'Access-Control-Max-Age': '0',
+      });
+      ctx.res.end();
+      return;
+    }
     if (req.method === 'OPTIONS') {
       // No preflight support on purpose: 405, no CORS headers. (Already recorded in the log.)
       ctx.res.writeHead(405, { Allow: 'GET, HEAD, POST', 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' });
