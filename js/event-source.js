@@ -12,6 +12,7 @@
 import { Source } from '../pkg/eventsource_wasm.js';
 import { ensureWasm } from './wasm.js';
 import { iterate, toStream } from './iterate.js';
+import { sharedSource } from './share.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -63,7 +64,9 @@ export class EventSource extends EventTarget {
       throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
     }
     ensureWasm();
-    const src = new Source(`${url}`, eventSourceInitDict, (kind, text, num, extra) => this.#emit(kind, text, num, extra));
+    const emit = (kind, text, num, extra) => this.#emit(kind, text, num, extra);
+    const share = eventSourceInitDict !== null && typeof eventSourceInitDict === 'object' && eventSourceInitDict.share;
+    const src = share ? sharedSource(`${url}`, eventSourceInitDict, emit) : new Source(`${url}`, eventSourceInitDict, emit);
     this.#src = src;
     this.#url = src.url;
     this.#withCredentials = src.withCredentials;
@@ -218,5 +221,6 @@ const constants = {
 Object.defineProperties(EventSource, constants);
 Object.defineProperties(EventSource.prototype, constants);
 Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
+Object.defineProperty(EventSource, 'name', { value: 'EventSource', configurable: true }); // the minified build renames the class
 // Lets the Rust side recognise this class if it is installed as the global EventSource.
 Object.defineProperty(EventSource, '__eventsourceWasm', { value: true });

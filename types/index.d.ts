@@ -76,6 +76,12 @@ export interface EventSourceInit {
   reconnectOnPageShow?: boolean;
   /** Disconnect while the page is hidden; resume from the last event ID when it is shown. */
   pauseWhenHidden?: boolean;
+  /**
+   * Share one connection among sources with the same URL and options: in this page (`true`),
+   * or across the tabs of this origin (`'tabs'`: one tab holds the connection, elected with
+   * Web Locks, and relays over BroadcastChannel; another takes over when it closes).
+   */
+  share?: boolean | 'tabs';
 }
 
 export type ErrorReason =

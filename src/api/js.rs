@@ -282,6 +282,19 @@ impl Source {
         Ok(Source { engine, url: href, with_credentials, kind })
     }
 
+    /// Checks `url` and `init` as the constructor does, without connecting, and tells what a
+    /// source would be: `{ url, withCredentials, transport }`. Connection sharing uses it.
+    pub fn describe(url: &str, init: JsValue) -> Result<JsValue, JsValue> {
+        let resolved = platform::resolve_url(url)?;
+        let o = read_options(&init)?;
+        let kind = options::choose(&o)?;
+        let out = Object::new();
+        Reflect::set(&out, &"url".into(), &resolved.href().into())?;
+        Reflect::set(&out, &"withCredentials".into(), &o.with_credentials.into())?;
+        Reflect::set(&out, &"transport".into(), &kind.as_str().into())?;
+        Ok(out.into())
+    }
+
     #[wasm_bindgen(getter)]
     pub fn url(&self) -> String {
         self.url.clone()

@@ -26,6 +26,7 @@ const init: EventSourceInit = {
   reconnectOnOnline: true,
   reconnectOnPageShow: true,
   pauseWhenHidden: false,
+  share: 'tabs',
 };
 
 const source = new EventSource(new URL('https://example.invalid/stream'), init);

@@ -1,0 +1,202 @@
+// Connection sharing (the `share` option). Sources with the same URL and options share one
+// connection: in one page (`share: true`), or across the tabs of an origin (`share: 'tabs'`),
+// where one tab, elected with Web Locks, holds the connection and relays what it reports over
+// a BroadcastChannel; when that tab goes, another takes over from the last event ID.
+//
+// Sharing happens at the level of the Rust side's report function, `emit(kind, text, num,
+// extra)`: a hub owns one real `Source` and repeats each report to every subscriber, which
+// turns it into DOM events exactly as an unshared source would. Locks and channels are platform
+// objects, so this part is JavaScript; the connection itself is the same Rust code.
+
+import { Source } from '../pkg/eventsource_wasm.js';
+
+const hubs = new Map();
+const OPEN = 0;
+const MESSAGES = 1;
+const ERROR_CLOSED = 3;
+
+/** The key of a source: its resolved URL and its options (functions by identity). */
+function keyOf(description, init) {
+  const ids = new Map();
+  const options = JSON.stringify(init, (k, v) => {
+    if (typeof v !== 'function') return v;
+    if (!ids.has(v)) ids.set(v, ids.size);
+    return `function#${ids.get(v)}`;
+  });
+  // Functions are compared by identity: keep them on the key's record.
+  return { key: `${description.url} ${options}`, functions: [...ids.keys()] };
+}
+
+/**
+ * Returns an object shaped like the Rust `Source` (url, withCredentials, transport, listen,
+ * close, free) for a subscriber whose reports go to `emit`.
+ */
+export function sharedSource(url, init, emit) {
+  const { share, ...rest } = init;
+  const tabs = share === 'tabs' && typeof BroadcastChannel === 'function' && globalThis.navigator?.locks;
+  if (tabs) {
+    // Another tab may lead: our own transport (never the native class, which delivers a
+    // custom event type only to listeners of the tab that holds it), resuming from the ID.
+    rest.lastEventId ??= '';
+  }
+  // Throws, as the constructor must, for a bad URL or options; connects nothing.
+  const description = Source.describe(url, rest);
+  const { key, functions } = keyOf(description, rest);
+  let hub = hubs.get(key);
+  if (hub && hub.functions.some((f, i) => f !== functions[i])) hub = null;
+  if (!hub) {
+    hub = tabs ? new TabHub(key, description, rest) : new PageHub(url, rest);
+    hub.functions = functions;
+    hubs.set(key, hub);
+    hub.onEmpty = () => hubs.delete(key);
+  }
+  return hub.subscribe(emit);
+}
+
+/** One connection for the subscribers of one page. */
+class PageHub {
+  constructor(url, init) {
+    this.subscribers = new Set();
+    this.opened = null; // the origin, once open
+    this.source = new Source(url, init, (kind, text, num, extra) => this.report(kind, text, num, extra));
+  }
+
+  report(kind, text, num, extra) {
+    if (kind === OPEN) this.opened = text;
+    if (kind === ERROR_CLOSED || kind === 2) this.opened = null;
+    for (const emit of [...this.subscribers]) emit(kind, text, num, extra);
+    if (kind === ERROR_CLOSED) this.end();
+  }
+
+  subscribe(emit) {
+    this.subscribers.add(emit);
+    // A latecomer to an open connection hears `open` too, from a task of its own, as if it
+    // had connected.
+    if (this.opened !== null) {
+      const origin = this.opened;
+      setTimeout(() => {
+        if (this.subscribers.has(emit) && this.opened !== null) emit(OPEN, origin, 0, 0);
+      });
+    }
+    const hub = this;
+    const source = this.source;
+    return {
+      url: source.url,
+      withCredentials: source.withCredentials,
+      transport: source.transport,
+      listen: (type) => hub.source?.listen(type),
+      close() {
+        hub.subscribers.delete(emit);
+        if (hub.subscribers.size === 0) hub.end();
+      },
+      free() {},
+    };
+  }
+
+  end() {
+    if (!this.source) return;
+    const source = this.source;
+    this.source = null;
+    this.subscribers.clear();
+    this.onEmpty?.();
+    source.close();
+    queueMicrotask(() => source.free());
+  }
+}
+
+/**
+ * One connection for the subscribers of every tab of the origin. Every tab keeps a
+ * `PageHub`-like list of local subscribers; the tab holding the lock also holds the connection
+ * and broadcasts its reports, which every tab (itself included) repeats to its subscribers.
+ */
+class TabHub {
+  constructor(key, description, init) {
+    this.key = key;
+    this.url = description.url;
+    this.init = init;
+    this.info = description;
+    this.subscribers = new Set();
+    this.opened = null;
+    this.lastEventId = typeof init.lastEventId === 'string' ? init.lastEventId : '';
+    this.source = null;
+    this.channel = new BroadcastChannel(`eventsource-wasm ${key}`);
+    this.channel.onmessage = (event) => this.deliver(event.data);
+    this.abort = new AbortController();
+    this.released = null;
+    // Wait for the lock; holding it means holding the connection, until this tab has no
+    // subscribers left (or goes away, which releases it).
+    navigator.locks
+      .request(`eventsource-wasm ${key}`, { signal: this.abort.signal }, () => this.lead())
+      .catch(() => {});
+    // Ask whoever leads for the current state.
+    this.channel.postMessage({ hello: true });
+  }
+
+  lead() {
+    if (this.subscribers.size === 0) return undefined;
+    const init = { ...this.init, lastEventId: this.lastEventId };
+    this.source = new Source(this.url, init, (kind, text, num, extra) => {
+      const report = { kind, text, num, extra };
+      this.deliver(report);
+      this.channel.postMessage(report);
+    });
+    return new Promise((resolve) => {
+      this.released = resolve;
+    });
+  }
+
+  deliver(report) {
+    if (report.hello) {
+      if (this.source && this.opened !== null) this.channel.postMessage({ kind: OPEN, text: this.opened, num: 0, extra: 0 });
+      return;
+    }
+    const { kind, text, num, extra } = report;
+    if (kind === OPEN) {
+      // A new leader announcing itself to tabs that are already open: nothing to tell them.
+      if (this.opened !== null) return;
+      this.opened = text;
+    }
+    if (kind === 2 || kind === ERROR_CLOSED) this.opened = null;
+    if (kind === MESSAGES) {
+      const parts = text.split('\r');
+      if (parts.length >= 3) this.lastEventId = parts[parts.length - 3];
+    }
+    for (const emit of [...this.subscribers]) emit(kind, text, num, extra);
+    if (kind === ERROR_CLOSED) this.end();
+  }
+
+  subscribe(emit) {
+    this.subscribers.add(emit);
+    if (this.opened !== null) {
+      const origin = this.opened;
+      setTimeout(() => {
+        if (this.subscribers.has(emit) && this.opened !== null) emit(OPEN, origin, 0, 0);
+      });
+    }
+    const hub = this;
+    return {
+      ...this.info,
+      listen: (type) => hub.source?.listen(type),
+      close() {
+        hub.subscribers.delete(emit);
+        if (hub.subscribers.size === 0) hub.end();
+      },
+      free() {},
+    };
+  }
+
+  end() {
+    this.subscribers.clear();
+    this.onEmpty?.();
+    this.abort.abort();
+    this.channel.close();
+    if (this.source) {
+      this.source.close();
+      const source = this.source;
+      this.source = null;
+      queueMicrotask(() => source.free());
+    }
+    // Hand the connection to another tab.
+    this.released?.();
+  }
+}
