@@ -7,7 +7,7 @@
 // Kinds: 0 open (text: origin), 1 events (text: `type CR id CR data CR` repeated, type ''
 // meaning 'message'), 2 error and reconnecting, 3 error and closed (text: `reason CR
 // statusText`, num: HTTP status, extra: ms until the reconnect or -1), 4 later events come
-// from origin `text`, 5 the transport is now `text`.
+// from origin `text`, 5 the transport is now `text`, 6 a bug made Rust panic (text: message).
 
 import { Source } from '../pkg/eventsource_wasm.js';
 import { ensureWasm } from './wasm.js';
@@ -38,7 +38,7 @@ export class EventSourceErrorEvent extends Event {
     this.#delay = init.reconnectDelay ?? null;
   }
 
-  /** Why: 'network', 'end-of-stream', 'http-status', 'content-type', 'timeout', 'size-limit', 'gave-up', 'aborted', or 'native' (the browser's own class decided and said nothing more). */
+  /** Why: 'network', 'end-of-stream', 'http-status', 'content-type', 'timeout', 'size-limit', 'gave-up', 'aborted', 'internal' (a bug in this library; this source is closed, others go on), or 'native' (the browser's own class decided and said nothing more). */
   get reason() { return this.#reason; }
   /** The HTTP status of the response that caused it, or 0. */
   get status() { return this.#status; }
@@ -167,6 +167,14 @@ export class EventSource extends EventTarget {
         break;
       case 5:
         this.#transport = text;
+        break;
+      case 6:
+        // A bug in the Rust code, contained to this source (we are inside its panic hook, so
+        // nothing may call into wasm now): closed at once, reported from a task of its own.
+        this.#state = CLOSED;
+        this.#src = null;
+        this.#onClose.clear();
+        setTimeout(() => this.dispatchEvent(new EventSourceErrorEvent('error', { reason: 'internal', statusText: text })));
         break;
     }
   }

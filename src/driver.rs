@@ -18,6 +18,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::connection::{Action, Connection, ErrorKind, Failure, Millis, ReadyState, Response};
+use crate::guard;
 use crate::lifecycle::Lifecycle;
 use crate::parser::Event;
 use crate::platform::now;
@@ -48,6 +49,9 @@ pub(crate) trait Sink {
     fn set_origin(&self, _origin: &str) {}
     /// The source now uses another transport (auto-detected buffering switched it to polling).
     fn transport_changed(&self, _name: &str) {}
+    /// A bug made the Rust code panic while serving this source: it is dead (CLOSED). Called
+    /// from the panic hook, so it must not call back into this crate synchronously.
+    fn crashed(&self, message: &str);
 }
 
 /// Packs one event as `type CR id CR data CR`. CR can never occur inside any of the three
@@ -166,7 +170,8 @@ impl Driver {
             packed: String::new(),
         }));
         let watch = Lifecycle::watch(lifecycle, Rc::downgrade(&inner), |weak, what| {
-            if let Some(inner) = weak.upgrade() {
+            if let Some(inner) = weak.upgrade().filter(|i| i.try_borrow_mut().is_ok()) {
+                let _serving = serving(&inner);
                 let t = now();
                 {
                     let mut i = inner.borrow_mut();
@@ -186,13 +191,21 @@ impl Driver {
     }
 
     pub fn ready_state(&self) -> ReadyState {
-        self.0.borrow().conn.ready_state()
+        self.0.try_borrow().map_or(ReadyState::Closed, |i| i.conn.ready_state())
     }
 
     pub fn close(&self) {
-        self.0.borrow_mut().conn.close();
+        let Ok(mut i) = self.0.try_borrow_mut() else { return }; // dead after a panic
+        i.conn.close();
+        drop(i);
+        let _serving = serving(&self.0);
         pump(&self.0);
     }
+}
+
+/// Marks `inner`'s source as the one being served, for the panic hook.
+fn serving(inner: &Rc<RefCell<Inner>>) -> guard::Serving {
+    guard::serve(inner.try_borrow().ok().and_then(|i| i.sink.clone()))
 }
 
 impl Drop for Driver {
@@ -202,10 +215,19 @@ impl Drop for Driver {
 }
 
 impl Feed {
+    /// The source, if this request is still its current one. A source left borrowed by a
+    /// panic counts as gone.
     fn live(&self) -> Option<Rc<RefCell<Inner>>> {
         let inner = self.inner.upgrade()?;
-        let current = inner.borrow().generation == self.generation;
+        let current = inner.try_borrow().ok()?.generation == self.generation;
         current.then_some(inner)
+    }
+
+    /// [`Feed::live`], plus marking the source as the one being served (see [`guard`]).
+    fn enter(&self) -> Option<(Rc<RefCell<Inner>>, guard::Serving)> {
+        let inner = self.live()?;
+        let serving = serving(&inner);
+        Some((inner, serving))
     }
 
     /// Whether this request is still the one the source wants.
@@ -215,7 +237,7 @@ impl Feed {
 
     /// Response headers arrived. Returns whether the body should be read.
     pub fn response(&self, status: u16, status_text: &str, headers: ResponseHeaders<'_>, url: &str) -> bool {
-        let Some(inner) = self.live() else { return false };
+        let Some((inner, _serving)) = self.enter() else { return false };
         {
             let mut i = inner.borrow_mut();
             i.origin = origin_of(url);
@@ -232,7 +254,13 @@ impl Feed {
 
     /// A body chunk arrived. Returns whether to keep reading.
     pub fn bytes(&self, chunk: &[u8]) -> bool {
-        let Some(inner) = self.live() else { return false };
+        let Some((inner, _serving)) = self.enter() else { return false };
+        // Fault injection for the containment test (tests/web.rs); compiled out otherwise.
+        #[cfg(feature = "test-panic")]
+        if memchr::memmem::find(chunk, b"__panic_here__").is_some() {
+            let _held = inner.borrow_mut();
+            panic!("injected panic");
+        }
         let (packed, sink) = {
             let mut i = inner.borrow_mut();
             let i = &mut *i;
@@ -260,7 +288,7 @@ impl Feed {
     /// The transport's buffer is full: swap the request for a fresh one that resumes from the
     /// last event ID. Returns whether that happened (then this request is finished).
     pub fn recycle(&self) -> bool {
-        let Some(inner) = self.live() else { return true };
+        let Some((inner, _serving)) = self.enter() else { return true };
         let resumed = inner.borrow_mut().conn.resume(now());
         if resumed {
             pump(&inner);
@@ -282,7 +310,7 @@ impl Feed {
     }
 
     fn finish(&self, report: impl FnOnce(&mut Connection, Millis)) {
-        if let Some(inner) = self.live() {
+        if let Some((inner, _serving)) = self.enter() {
             let running = {
                 let mut i = inner.borrow_mut();
                 report(&mut i.conn, now());
@@ -425,9 +453,10 @@ fn connect(inner: &Rc<RefCell<Inner>>, last_event_id: Option<String>) {
             other => other,
         };
         let Some(inner) = weak.upgrade() else { return };
-        if inner.borrow().generation != generation {
+        if inner.try_borrow().map_or(true, |i| i.generation != generation) {
             return; // closed (or superseded) while the application was thinking
         }
+        let _serving = serving(&inner);
         match resolved.and_then(|v| header_list(&v)) {
             Ok(extra) => send(&inner, generation, &target, last_event_id, extra),
             Err(_) => {
@@ -517,7 +546,8 @@ fn arm_timer(inner: &Rc<RefCell<Inner>>) {
     let delay = deadline.saturating_sub(now()).min(i32::MAX as u64) as u32;
     let weak = Rc::downgrade(inner);
     let timeout = Timeout::new(delay, move || {
-        if let Some(inner) = weak.upgrade() {
+        if let Some(inner) = weak.upgrade().filter(|i| i.try_borrow_mut().is_ok()) {
+            let _serving = serving(&inner);
             let t = now();
             {
                 let mut i = inner.borrow_mut();

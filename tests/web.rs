@@ -425,3 +425,40 @@ async fn auto_switches_to_longpoll_behind_a_buffering_proxy() {
     assert_eq!(others, [(OPEN, srv(14)), (5, "longpoll".to_owned())]);
     src.close();
 }
+
+/// A chunk containing this makes the driver panic, in builds with the `test-panic` feature
+/// (the test command enables it for these suites).
+#[cfg(feature = "test-panic")]
+#[wasm_bindgen_test]
+async fn a_panic_fails_one_source_and_the_others_go_on() {
+    const CRASHED: u32 = 6;
+    let bad = Recorder::new();
+    let good = Recorder::new();
+    let kb = key("panic");
+    let kg = key("survivor");
+    let poison = "data: __panic_here__\n\n";
+    let bad_url = format!("{}/raw?b64={}&key={kb}", srv(15), b64url(poison.as_bytes()));
+    let good_url = format!("{}/stream?n=50&interval=20&ids=1&key={kg}", srv(15));
+    let fetch_source = good.open(&good_url, init("fetch")).unwrap();
+    let xhr_good = Recorder::new();
+    let xhr_source = xhr_good.open(&good_url.replace("key=", "key=x"), init("xhr")).unwrap();
+    good.until(5000, "the survivor's first event", |_| !good.events().is_empty()).await;
+    let doomed = bad.open(&bad_url, init("fetch")).unwrap();
+    bad.until(5000, "the crash report", |s| s.iter().any(|e| e.kind == CRASHED)).await;
+    assert!(bad.all().iter().all(|e| e.kind == OPEN || e.kind == CRASHED), "{:?}", bad.all());
+    assert_eq!(doomed.ready_state(), 2, "the crashed source reads as closed");
+    // The others keep streaming, in order, after the panic.
+    let before = good.events().len();
+    good.until(5000, "more events after the panic", |_| good.events().len() >= before + 5).await;
+    xhr_good.until(5000, "the XHR source's events", |_| xhr_good.events().len() >= 5).await;
+    let ids: Vec<String> = good.events().into_iter().map(|e| e.1).collect();
+    assert_eq!(ids, (1..=ids.len()).map(|i| i.to_string()).collect::<Vec<_>>());
+    // And new sources still work.
+    let late = Recorder::new();
+    let fresh = late.open(&format!("{}/stream?n=2&ids=1&key={kg}late", srv(15)), init("fetch")).unwrap();
+    late.until(5000, "a new source's events", |_| late.events().len() >= 2).await;
+    fetch_source.close();
+    xhr_source.close();
+    fresh.close();
+    doomed.close(); // harmless on a crashed source
+}

@@ -93,6 +93,7 @@ export type ErrorReason =
   | 'size-limit'
   | 'gave-up'
   | 'aborted'
+  | 'internal'
   | 'native';
 
 /** The `error` event: an `Event`, with the details the standard one hides. */

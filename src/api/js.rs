@@ -34,6 +34,9 @@ mod kind {
     pub const ORIGIN: u32 = 4;
     /// The source switched transport: text = its name.
     pub const TRANSPORT: u32 = 5;
+    /// A bug made the Rust code panic while serving this source: text = the panic message.
+    /// The JS side closes the source and reports `error` (reason `internal`) from a task.
+    pub const CRASHED: u32 = 6;
 }
 
 #[wasm_bindgen]
@@ -70,6 +73,9 @@ impl Sink for JsSink {
     }
     fn transport_changed(&self, name: &str) {
         self.emit(kind::TRANSPORT, name, 0, 0.0);
+    }
+    fn crashed(&self, message: &str) {
+        self.emit(kind::CRASHED, message, 0, -1.0);
     }
 }
 

@@ -102,7 +102,8 @@ pub struct Message {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
     /// A stable name: `network`, `end-of-stream`, `http-status`, `content-type`, `timeout`,
-    /// `size-limit`, `gave-up`, `aborted`, `native`, or `invalid` for bad builder input.
+    /// `size-limit`, `gave-up`, `aborted`, `native`, `internal` (a bug in this crate; the
+    /// source is closed, the others go on), or `invalid` for bad builder input.
     pub reason: String,
     /// The HTTP status that caused it, or 0.
     pub status: u16,
@@ -444,6 +445,21 @@ impl Sink for StreamSink {
 
     fn set_origin(&self, origin: &str) {
         origin.clone_into(&mut self.0.borrow_mut().origin);
+    }
+
+    fn crashed(&self, message: &str) {
+        let Ok(mut s) = self.0.try_borrow_mut() else { return };
+        s.closed = true;
+        s.queue.push_back(SseEvent::Error(Error {
+            reason: "internal".into(),
+            status: 0,
+            status_text: String::new(),
+            reconnect_delay: None,
+            message: message.into(),
+        }));
+        if let Some(w) = s.waker.take() {
+            w.wake();
+        }
     }
 }
 

@@ -14,6 +14,7 @@ use web_sys::{EventSource, EventSourceInit, MessageEvent};
 
 use crate::connection::ReadyState;
 use crate::driver::{origin_of, pack_event, ErrorReport, Sink};
+use crate::guard;
 use crate::parser::Event;
 
 struct Inner {
@@ -123,6 +124,8 @@ fn release(inner: &Rc<RefCell<Inner>>) {
 
 fn on_open(weak: &Weak<RefCell<Inner>>) {
     let Some(inner) = weak.upgrade() else { return };
+    let Ok(sink) = inner.try_borrow().map(|i| i.sink.clone()) else { return };
+    let _serving = guard::serve(sink);
     let (sink, origin) = {
         let i = inner.borrow();
         (i.sink.clone(), i.origin.clone())
@@ -134,6 +137,8 @@ fn on_open(weak: &Weak<RefCell<Inner>>) {
 
 fn on_error(weak: &Weak<RefCell<Inner>>) {
     let Some(inner) = weak.upgrade() else { return };
+    let Ok(sink) = inner.try_borrow().map(|i| i.sink.clone()) else { return };
+    let _serving = guard::serve(sink);
     let (sink, state) = {
         let i = inner.borrow();
         let state = match i.es.as_ref().map(|es| es.ready_state()) {
@@ -154,6 +159,8 @@ fn on_error(weak: &Weak<RefCell<Inner>>) {
 
 fn on_message(weak: &Weak<RefCell<Inner>>, ev: MessageEvent) {
     let Some(inner) = weak.upgrade() else { return };
+    let Ok(sink) = inner.try_borrow().map(|i| i.sink.clone()) else { return };
+    let _serving = guard::serve(sink);
     let (sink, packed, new_origin) = {
         let mut i = inner.borrow_mut();
         let origin = ev.origin();
