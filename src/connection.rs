@@ -168,9 +168,10 @@ impl Default for RetryPolicy {
 pub enum EndOfBody {
     /// The standard: CONNECTING, `error`, wait the reconnection time, reconnect.
     Reconnect,
-    /// Long-polling: a response that carried events is a batch; ask for the next one at once,
-    /// silently (readyState stays OPEN). A response without events is treated as the standard
-    /// says, so a server that answers nothing is not hammered.
+    /// Long-polling: a response that carried events, or was held open for a second or more,
+    /// is a batch; ask for the next one at once, silently (readyState stays OPEN). An empty
+    /// response that came at once is treated as the standard says, so a server that answers
+    /// nothing is not hammered.
     PollAgain,
 }
 
@@ -397,7 +398,11 @@ impl Connection {
                     self.config.end_of_body = EndOfBody::PollAgain;
                     self.actions.push_back(Action::Buffered);
                 }
-                if self.config.end_of_body == EndOfBody::PollAgain && self.events_this_response > 0 {
+                // A long-poll server holds a request until it has events, or answers empty
+                // after a while: either way, ask again at once. Only an empty answer that
+                // came at once is treated as the standard says, so as not to hammer it.
+                let held = now.saturating_sub(self.response_at) >= 1000;
+                if self.config.end_of_body == EndOfBody::PollAgain && (self.events_this_response > 0 || held) {
                     self.parser.reset();
                     self.phase = Phase::Resuming;
                     self.request_at = Some(now);

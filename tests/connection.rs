@@ -1104,6 +1104,18 @@ fn poll_again_after_an_empty_response_reconnects_as_the_standard_says() {
 }
 
 #[test]
+fn poll_again_after_an_empty_response_held_a_while_polls_again_at_once() {
+    // Long-poll servers answer empty when nothing happened for a while (30 s, say).
+    let mut d = Driver::with(poll_again());
+    d.respond(200, Some("text/event-stream"));
+    assert_eq!(d.at(999).end(), [reconnecting(ErrorKind::EndOfStream, Some(200), 3000)], "not held long enough");
+    let mut d = Driver::with(poll_again());
+    d.respond(200, Some("text/event-stream"));
+    assert_eq!(d.at(1000).end(), [connect(None)]);
+    assert_eq!(d.state(), ReadyState::Open, "the page sees nothing");
+}
+
+#[test]
 fn poll_again_drops_an_unfinished_event_at_the_end_of_a_batch() {
     let mut d = Driver::with(poll_again());
     d.respond(200, Some("text/event-stream"));
