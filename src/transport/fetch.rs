@@ -96,10 +96,9 @@ async fn run(pending: Promise, feed: Feed) {
         &response.url(),
     );
     if !wanted {
-        // The core refused the response (or the source closed): don't download the body.
-        if let Some(body) = response.body() {
-            let _ = body.cancel();
-        }
+        // The core refused the response (or the source closed) and has already aborted the
+        // request, which ends the body too. (Cancelling it as well would only leave a rejected
+        // promise unhandled.)
         return;
     }
     let Some(body) = response.body() else {
@@ -116,8 +115,7 @@ async fn run(pending: Promise, feed: Feed) {
             Err(e) => return report_failure(&feed, &e),
         };
         if !feed.is_current() {
-            let _ = reader.cancel();
-            return;
+            return; // aborted by the driver, which ended the body
         }
         if Reflect::get(&result, &done_key).ok().and_then(|v| v.as_bool()).unwrap_or(true) {
             return feed.end();
@@ -127,8 +125,7 @@ async fn run(pending: Promise, feed: Feed) {
         buf.resize(chunk.length() as usize, 0);
         chunk.copy_to(&mut buf);
         if !feed.bytes(&buf) {
-            let _ = reader.cancel();
-            return;
+            return; // the driver aborted the request (close, or the stream broke a limit)
         }
     }
 }
