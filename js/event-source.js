@@ -13,6 +13,7 @@ import { Source } from '../pkg/eventsource_wasm.js';
 import { ensureWasm } from './wasm.js';
 import { iterate, toStream } from './iterate.js';
 import { sharedSource } from './share.js';
+import { deferredSource } from './deferred.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -63,10 +64,15 @@ export class EventSource extends EventTarget {
     if (arguments.length < 1) {
       throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
     }
-    ensureWasm();
     const emit = (kind, text, num, extra) => this.#emit(kind, text, num, extra);
-    const share = eventSourceInitDict !== null && typeof eventSourceInitDict === 'object' && eventSourceInitDict.share;
-    const src = share ? sharedSource(`${url}`, eventSourceInitDict, emit) : new Source(`${url}`, eventSourceInitDict, emit);
+    let src;
+    if (!ensureWasm()) {
+      src = deferredSource(`${url}`, eventSourceInitDict, emit);
+    } else if (eventSourceInitDict !== null && typeof eventSourceInitDict === 'object' && eventSourceInitDict.share) {
+      src = sharedSource(`${url}`, eventSourceInitDict, emit);
+    } else {
+      src = new Source(`${url}`, eventSourceInitDict, emit);
+    }
     this.#src = src;
     this.#url = src.url;
     this.#withCredentials = src.withCredentials;
@@ -99,7 +105,7 @@ export class EventSource extends EventTarget {
     this.#src = null;
     src.close();
     src.free();
-    for (const done of this.#onClose) done();
+    this.#onClose.forEach((done) => done());
     this.#onClose.clear();
   }
 

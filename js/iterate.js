@@ -28,7 +28,7 @@ export function iterate(source, types, whenClosed) {
     const error = new Error(`EventSource failed: ${event.reason || 'error'}${status}`, { cause: event });
     finish(error);
   };
-  const list = [...types].map(String);
+  const list = Array.from(types, String);
   for (const type of list) source.addEventListener(type, onEvent);
   source.addEventListener('error', onError);
   const unwatch = whenClosed(() => finish(null));

@@ -24,7 +24,7 @@ function keyOf(description, init) {
     return `function#${ids.get(v)}`;
   });
   // Functions are compared by identity: keep them on the key's record.
-  return { key: `${description.url} ${options}`, functions: [...ids.keys()] };
+  return { key: `${description.url} ${options}`, functions: Array.from(ids.keys()) };
 }
 
 /**
@@ -64,7 +64,7 @@ class PageHub {
   report(kind, text, num, extra) {
     if (kind === OPEN) this.opened = text;
     if (kind === ERROR_CLOSED || kind === 2) this.opened = null;
-    for (const emit of [...this.subscribers]) emit(kind, text, num, extra);
+    Array.from(this.subscribers).forEach((emit) => emit(kind, text, num, extra));
     if (kind === ERROR_CLOSED) this.end();
   }
 
@@ -161,7 +161,7 @@ class TabHub {
       const parts = text.split('\r');
       if (parts.length >= 3) this.lastEventId = parts[parts.length - 3];
     }
-    for (const emit of [...this.subscribers]) emit(kind, text, num, extra);
+    Array.from(this.subscribers).forEach((emit) => emit(kind, text, num, extra));
     if (kind === ERROR_CLOSED) this.end();
   }
 

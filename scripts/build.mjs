@@ -2,6 +2,10 @@
 // Builds the npm package into dist/:
 //   dist/index.js                      ES module entry (wasm inlined, instantiated synchronously)
 //   dist/eventsource-wasm.global.js    classic script: window.EventSourceWasm (+ EventSource where missing)
+//   dist/eventsource-wasm.core.mjs     the same Rust core as JavaScript (wasm2js), loaded by the two
+//                                      above where WebAssembly is refused (CSP) or missing
+//   dist/eventsource-wasm.legacy.js    ES5 classic script for IE11-class browsers (no WebAssembly)
+//   dist/index.d.ts                    TypeScript declarations
 // Steps: cargo (release, size profile) → wasm-bindgen (--target web) → wasm-opt -Oz from the npm
 // `binaryen` package (never Debian's wasm-opt 108, which silently breaks wasm-bindgen output)
 // → esbuild. Prints the gzipped sizes at the end.
@@ -53,3 +57,79 @@ console.log(`  wasm (after wasm-opt -Oz)          ${size(wasmFile)}`);
 console.log(`  wasm-bindgen JS glue (unminified)  ${String(glue.length).padStart(8)} B  ${String(gzipSync(glue, { level: 9 }).length).padStart(7)} B gzip`);
 console.log(`  dist/index.js (all-in-one ESM)     ${size(join(dist, 'index.js'))}`);
 console.log(`  dist/eventsource-wasm.global.js    ${size(join(dist, 'eventsource-wasm.global.js'))}`);
+
+// ---------------------------------------------------------------------------------------------
+// The JavaScript core (wasm2js), for environments without WebAssembly:
+//   dist/eventsource-wasm.core.mjs     the core alone, loaded by the ES module entry and the
+//                                      global script when a CSP refuses WebAssembly
+//   dist/eventsource-wasm.legacy.js    classic ES5 script for IE11-class browsers (XHR streaming)
+// wasm2js needs the heap-slab glue (no externref table: the `legacy` profile strips symbols)
+// and an MVP target, then these post-MVP features, which it lowers to plain JavaScript.
+const legacyTarget = join(root, 'target/legacy');
+const pkgLegacy = join(root, 'pkg-legacy');
+execFileSync('cargo', ['build', '--lib', '--profile', 'legacy', '--target', 'wasm32-unknown-unknown', '--target-dir', legacyTarget], {
+  cwd: root,
+  env: { ...env, RUSTFLAGS: '-C target-cpu=mvp' },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+run('wasm-bindgen', [
+  join(legacyTarget, 'wasm32-unknown-unknown/legacy/eventsource_wasm.wasm'),
+  '--out-dir', pkgLegacy, '--target', 'bundler', '--no-typescript',
+  '--remove-name-section', '--remove-producers-section',
+]);
+const features = ['--enable-bulk-memory', '--enable-bulk-memory-opt', '--enable-sign-ext',
+  '--enable-nontrapping-float-to-int', '--enable-mutable-globals'];
+const legacyWasm = join(pkgLegacy, 'eventsource_wasm_bg.wasm');
+run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...features, legacyWasm, '-o', legacyWasm]);
+run(join(root, 'node_modules/.bin/wasm2js'), ['-O', ...features, legacyWasm, '-o', join(pkgLegacy, 'core.js')]);
+// wasm2js grows memory by swapping in a new ArrayBuffer without detaching the old one, while
+// the glue notices growth only by a detached (empty) buffer: compare buffers instead, or the
+// first growth ends in "RangeError: offset is out of bounds".
+const gluePath = join(pkgLegacy, 'eventsource_wasm_bg.js');
+const glueText = readFileSync(gluePath, 'utf8');
+const patched = glueText.replace(
+  'cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.byteLength === 0',
+  'cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.buffer !== wasm.memory.buffer',
+);
+if (patched === glueText) throw new Error('wasm-bindgen glue changed: the wasm2js memory patch no longer applies');
+writeFileSync(gluePath, patched);
+
+// The legacy builds take the same class, with the core and its loader swapped.
+const legacyAliases = {
+  name: 'legacy-core',
+  setup(build) {
+    build.onResolve({ filter: /pkg\/eventsource_wasm\.js$/ }, () => ({ path: join(root, 'js/legacy/core.js') }));
+    build.onResolve({ filter: /^\.\/wasm\.js$/ }, () => ({ path: join(root, 'js/legacy/ready.js') }));
+  },
+};
+await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'js/legacy/core.js')],
+  format: 'esm',
+  outfile: join(dist, 'eventsource-wasm.core.mjs'),
+});
+const legacyEs2015 = join(pkgLegacy, 'legacy.es2015.js');
+await esbuild.build({
+  ...common,
+  minify: false,
+  target: 'es2015',
+  entryPoints: [join(root, 'js/legacy/entry.js')],
+  format: 'iife',
+  outfile: legacyEs2015,
+  plugins: [legacyAliases],
+});
+// esbuild cannot lower classes to ES5; Babel can. Then minify, keeping ES5.
+const babel = await import('@babel/core');
+const es5 = await babel.transformAsync(readFileSync(legacyEs2015, 'utf8'), {
+  babelrc: false,
+  configFile: false,
+  compact: true,
+  sourceType: 'script',
+  assumptions: { setPublicClassFields: true, privateFieldsAsProperties: false, noDocumentAll: true },
+  presets: [[join(root, 'node_modules/@babel/preset-env'), { targets: 'ie 11', modules: false }]],
+});
+const minified = await esbuild.transform(es5.code, { minify: true, target: 'es5', legalComments: 'none' });
+writeFileSync(join(dist, 'eventsource-wasm.legacy.js'), minified.code);
+
+console.log(`  dist/eventsource-wasm.core.mjs     ${size(join(dist, 'eventsource-wasm.core.mjs'))}`);
+console.log(`  dist/eventsource-wasm.legacy.js    ${size(join(dist, 'eventsource-wasm.legacy.js'))}`);

@@ -1,0 +1,98 @@
+// Behavioural cases for the legacy builds, run inside a test page by tests/legacy/run.mjs.
+// Plain ES5 on purpose: the page may have lost Promise, Symbol and more before this loads, so
+// it relies only on callbacks. `window.runCase(name, base, done)` calls done(error, log).
+(function () {
+  // The class under test: the legacy script's global, or the ES module's (CSP page).
+  function Source(url) {
+    var C = window.EventSourceUnderTest || window.EventSource;
+    return new C(url);
+  }
+
+  function record(es, log, until, done) {
+    var finished = false;
+    function finish(error) {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      es.close();
+      done(error, log);
+    }
+    var timer = setTimeout(function () { finish('timed out; log: ' + JSON.stringify(log)); }, 8000);
+    function note(kind) {
+      return function (e) {
+        if (e.target !== es || e.currentTarget !== es) return finish('event.target is not the source');
+        var entry = kind + ':' + es.readyState;
+        if (kind !== 'open' && kind !== 'error') entry += ':' + e.lastEventId + ':' + e.data;
+        log.push(entry);
+        if (until(entry)) finish(null);
+      };
+    }
+    es.onopen = note('open');
+    es.onmessage = note('message');
+    es.onerror = note('error');
+    es.addEventListener('tick', note('tick'));
+    return finish;
+  }
+
+  var cases = {
+    // open, message and custom types, lastEventId, event.target
+    events: function (base, done) {
+      var es = Source(base + '/stream?n=3&interval=10&ids=1&type=tick&key=' + Math.random());
+      var log = [];
+      record(es, log, function (e) { return e.indexOf(':3:') > 0; }, done);
+    },
+    // a dropped connection reconnects with the last event ID; nothing lost or repeated
+    resume: function (base, done) {
+      var es = Source(base + '/drop?after=2&total=5&retry=50&key=' + Math.random());
+      var log = [];
+      record(es, log, function (e) { return e.indexOf(':5:') > 0; }, done);
+    },
+    // retry: is honoured (400 ms, not the default 3 s)
+    retry: function (base, done) {
+      var es = Source(base + '/end?after=1&total=2&retry=400&key=' + Math.random());
+      var log = [];
+      var t0 = 0;
+      es.addEventListener('error', function () { t0 = new Date().getTime(); });
+      record(es, log, function (e) {
+        if (e.indexOf('message:1:2:') !== 0) return false;
+        log.push('gap:' + (new Date().getTime() - t0 >= 350 ? 'ok' : 'short'));
+        return true;
+      }, done);
+    },
+    // fail rules: CLOSED, one error, no reconnect
+    fail204: function (base, done) { failCase(base + '/status?code=204', done); },
+    fail500: function (base, done) { failCase(base + '/status?code=500', done); },
+    failType: function (base, done) { failCase(base + '/ctype?type=text/plain&close=1', done); },
+    // close() stops everything: nothing after it
+    close: function (base, done) {
+      var es = Source(base + '/stream?n=100&interval=20&ids=1&key=' + Math.random());
+      var log = [];
+      var finish = record(es, log, function () { return false; }, function () {});
+      es.addEventListener('message', function () {
+        if (log.length > 2) return;
+        es.close();
+        log.push('closed:' + es.readyState);
+        setTimeout(function () { finish(null); done(null, log); }, 300); // events came every 20 ms
+      });
+    },
+  };
+
+  function failCase(url, done) {
+    var es = Source(url + '&key=' + Math.random());
+    var log = [];
+    record(es, log, function (e) { return e.indexOf('error:') === 0; }, function (error) {
+      if (error) return done(error, log);
+      // Closed for good: no second attempt, even after the default reconnection time.
+      setTimeout(function () { log.push('state:' + es.readyState); done(null, log); }, 300);
+    });
+  }
+
+  window.runCase = function (name, base, done) {
+    try {
+      cases[name](base, done);
+    } catch (e) {
+      done(String(e && e.message), []);
+    }
+  };
+  window.caseNames = Object.keys(cases);
+})();

@@ -1,0 +1,11 @@
+import { EventSource } from '/dist/index.js';
+
+window.EventSourceUnderTest = EventSource;
+// Prove the policy is in force: compiling even an empty module must be refused.
+try {
+  new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+  window.wasmAllowed = true;
+} catch (e) {
+  window.wasmAllowed = false;
+}
+window.ready = true;
