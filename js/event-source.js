@@ -235,6 +235,5 @@ const constants = {
 Object.defineProperties(EventSource, constants);
 Object.defineProperties(EventSource.prototype, constants);
 Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
-Object.defineProperty(EventSource, 'name', { value: 'EventSource', configurable: true }); // the minified build renames the class
 // Lets the Rust side recognise this class if it is installed as the global EventSource.
 Object.defineProperty(EventSource, '__eventsourceWasm', { value: true });

@@ -39,6 +39,8 @@ const common = {
   minify: true,
   target: 'es2020',
   legalComments: 'none',
+  // Page code may read `EventSource.name` (the native class's is 'EventSource').
+  keepNames: true,
   logLevel: 'warning',
   // The glue's async loader (unused: we instantiate from inlined bytes) mentions import.meta.
   logOverride: { 'empty-import-meta': 'silent' },
