@@ -15,11 +15,11 @@ const OPEN = 0;
 const MESSAGES = 1;
 const ERROR_CLOSED = 3;
 
-/** The key of a source: its resolved URL and its options (functions by identity). */
+/** The key of a source: its resolved URL and its options (functions and other non-plain objects, e.g. Headers or a FormData body, which JSON would show as {}, by identity). */
 function keyOf(description, init) {
   const ids = new Map();
   const options = JSON.stringify(init, (k, v) => {
-    if (typeof v !== 'function') return v;
+    if (typeof v !== 'function' && !(v && typeof v === 'object' && ![Object.prototype, Array.prototype, null].includes(Object.getPrototypeOf(v)))) return v;
     if (!ids.has(v)) ids.set(v, ids.size);
     return `function#${ids.get(v)}`;
   });
@@ -33,19 +33,16 @@ function keyOf(description, init) {
  */
 export function sharedSource(url, init, emit) {
   const { share, ...rest } = init;
+  // Keeps the Rust side choosing our own transport for tabs (see src/api/js.rs).
+  if (share === 'tabs') rest.share = 'tabs';
   const tabs = share === 'tabs' && typeof BroadcastChannel === 'function' && globalThis.navigator?.locks;
-  if (tabs) {
-    // Another tab may lead: our own transport (never the native class, which delivers a
-    // custom event type only to listeners of the tab that holds it), resuming from the ID.
-    rest.lastEventId ??= '';
-  }
   // Throws, as the constructor must, for a bad URL or options; connects nothing.
   const description = Source.describe(url, rest);
   const { key, functions } = keyOf(description, rest);
   let hub = hubs.get(key);
   if (hub && hub.functions.some((f, i) => f !== functions[i])) hub = null;
   if (!hub) {
-    hub = tabs ? new TabHub(key, description, rest) : new PageHub(url, rest);
+    hub = tabs ? new TabHub(key, description, rest) : new PageHub(description, url, rest);
     hub.functions = functions;
     hubs.set(key, hub);
     hub.onEmpty = () => hubs.delete(key);
@@ -53,54 +50,70 @@ export function sharedSource(url, init, emit) {
   return hub.subscribe(emit);
 }
 
-/** One connection for the subscribers of one page. */
-class PageHub {
-  constructor(url, init) {
+/** What both hubs share: their subscribers, and how reports reach them. */
+class Hub {
+  constructor(info) {
+    this.info = info; // { url, withCredentials, transport }
     this.subscribers = new Set();
-    this.opened = null; // the origin, once open
-    this.source = new Source(url, init, (kind, text, num, extra) => this.report(kind, text, num, extra));
+    this.joining = new Set();
+    this.opened = null; // the response's origin while the connection is open
+    this.source = null;
   }
 
-  report(kind, text, num, extra) {
+  /** Repeats one report of the Rust side to every subscriber. */
+  repeat(kind, text, num, extra) {
     if (kind === OPEN) this.opened = text;
-    if (kind === ERROR_CLOSED || kind === 2) this.opened = null;
+    if (kind === 2 || kind === ERROR_CLOSED) this.opened = null;
     Array.from(this.subscribers).forEach((emit) => emit(kind, text, num, extra));
     if (kind === ERROR_CLOSED) this.end();
   }
 
+  /** A `Source`-shaped handle for a new subscriber. */
   subscribe(emit) {
-    this.subscribers.add(emit);
-    // A latecomer to an open connection hears `open` too, from a task of its own, as if it
-    // had connected.
-    if (this.opened !== null) {
-      const origin = this.opened;
+    if (this.opened === null) {
+      this.subscribers.add(emit);
+    } else {
+      // A latecomer to an open connection joins from a task of its own, with an `open` of its
+      // own and then the events after it, as if it had connected.
+      this.joining.add(emit);
       setTimeout(() => {
-        if (this.subscribers.has(emit) && this.opened !== null) emit(OPEN, origin, 0, 0);
+        if (!this.joining.delete(emit)) return; // closed meanwhile
+        this.subscribers.add(emit);
+        if (this.opened !== null) emit(OPEN, this.opened, 0, 0);
       });
     }
     const hub = this;
-    const source = this.source;
     return {
-      url: source.url,
-      withCredentials: source.withCredentials,
-      transport: source.transport,
+      ...this.info,
       listen: (type) => hub.source?.listen(type),
       close() {
         hub.subscribers.delete(emit);
-        if (hub.subscribers.size === 0) hub.end();
+        hub.joining.delete(emit);
+        if (hub.subscribers.size + hub.joining.size === 0) hub.end();
       },
       free() {},
     };
   }
 
+  /** Lets go of the connection (the last subscriber left, or it failed for good). */
   end() {
-    if (!this.source) return;
-    const source = this.source;
-    this.source = null;
     this.subscribers.clear();
+    this.joining.clear();
     this.onEmpty?.();
-    source.close();
-    queueMicrotask(() => source.free());
+    if (this.source) {
+      const source = this.source;
+      this.source = null;
+      source.close();
+      queueMicrotask(() => source.free());
+    }
+  }
+}
+
+/** One connection for the subscribers of one page. */
+class PageHub extends Hub {
+  constructor(description, url, init) {
+    super(description);
+    this.source = new Source(url, init, (kind, text, num, extra) => this.repeat(kind, text, num, extra));
   }
 }
 
@@ -109,16 +122,13 @@ class PageHub {
  * `PageHub`-like list of local subscribers; the tab holding the lock also holds the connection
  * and broadcasts its reports, which every tab (itself included) repeats to its subscribers.
  */
-class TabHub {
+class TabHub extends Hub {
   constructor(key, description, init) {
+    super(description);
     this.key = key;
     this.url = description.url;
     this.init = init;
-    this.info = description;
-    this.subscribers = new Set();
-    this.opened = null;
     this.lastEventId = typeof init.lastEventId === 'string' ? init.lastEventId : '';
-    this.source = null;
     this.channel = new BroadcastChannel(`eventsource-wasm ${key}`);
     this.channel.onmessage = (event) => this.deliver(event.data);
     this.abort = new AbortController();
@@ -133,7 +143,7 @@ class TabHub {
   }
 
   lead() {
-    if (this.subscribers.size === 0) return undefined;
+    if (this.subscribers.size + this.joining.size === 0) return undefined;
     const init = { ...this.init, lastEventId: this.lastEventId };
     this.source = new Source(this.url, init, (kind, text, num, extra) => {
       const report = { kind, text, num, extra };
@@ -151,51 +161,22 @@ class TabHub {
       return;
     }
     const { kind, text, num, extra } = report;
-    if (kind === OPEN) {
-      // A new leader announcing itself to tabs that are already open: nothing to tell them.
-      if (this.opened !== null) return;
-      this.opened = text;
-    }
-    if (kind === 2 || kind === ERROR_CLOSED) this.opened = null;
+    // A new leader announcing itself to tabs that are already open: nothing to tell them.
+    if (kind === OPEN && this.opened !== null) return;
+    // A tab that has not heard `open` yet (it just joined) takes no events: its subscribers
+    // start with an `open`, as an unshared source would.
+    if (kind === MESSAGES && this.opened === null) return;
     if (kind === MESSAGES) {
       const parts = text.split('\r');
       if (parts.length >= 3) this.lastEventId = parts[parts.length - 3];
     }
-    Array.from(this.subscribers).forEach((emit) => emit(kind, text, num, extra));
-    if (kind === ERROR_CLOSED) this.end();
-  }
-
-  subscribe(emit) {
-    this.subscribers.add(emit);
-    if (this.opened !== null) {
-      const origin = this.opened;
-      setTimeout(() => {
-        if (this.subscribers.has(emit) && this.opened !== null) emit(OPEN, origin, 0, 0);
-      });
-    }
-    const hub = this;
-    return {
-      ...this.info,
-      listen: (type) => hub.source?.listen(type),
-      close() {
-        hub.subscribers.delete(emit);
-        if (hub.subscribers.size === 0) hub.end();
-      },
-      free() {},
-    };
+    this.repeat(kind, text, num, extra);
   }
 
   end() {
-    this.subscribers.clear();
-    this.onEmpty?.();
+    super.end();
     this.abort.abort();
     this.channel.close();
-    if (this.source) {
-      this.source.close();
-      const source = this.source;
-      this.source = null;
-      queueMicrotask(() => source.free());
-    }
     // Hand the connection to another tab.
     this.released?.();
   }

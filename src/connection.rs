@@ -220,8 +220,11 @@ enum Phase {
     /// A new request replaces a finished or recycled one without the page noticing: the
     /// ready state stays OPEN and no `open` is fired again.
     Resuming,
-    /// Paused by the application (a hidden page): no request, no timer, still OPEN.
-    Paused,
+    /// Paused by the application (a hidden page): no request, no timer. The ready state stays
+    /// what it was: OPEN if the source had been announced, else CONNECTING.
+    Paused {
+        was_open: bool,
+    },
     /// Waiting to reconnect at the given time.
     Waiting {
         until: Millis,
@@ -286,8 +289,8 @@ impl Connection {
 
     pub fn ready_state(&self) -> ReadyState {
         match self.phase {
-            Phase::Requesting | Phase::Waiting { .. } => ReadyState::Connecting,
-            Phase::Streaming | Phase::Resuming | Phase::Paused => ReadyState::Open,
+            Phase::Requesting | Phase::Waiting { .. } | Phase::Paused { was_open: false } => ReadyState::Connecting,
+            Phase::Streaming | Phase::Resuming | Phase::Paused { was_open: true } => ReadyState::Open,
             Phase::Closed => ReadyState::Closed,
         }
     }
@@ -320,7 +323,7 @@ impl Connection {
                 let hb = self.config.heartbeat_timeout?;
                 Some(self.last_activity?.saturating_add(hb))
             }
-            Phase::Closed | Phase::Paused => None,
+            Phase::Closed | Phase::Paused { .. } => None,
         }
     }
 
@@ -515,25 +518,34 @@ impl Connection {
                 self.last_activity = Some(now);
                 self.push_connect();
             }
-            Phase::Paused | Phase::Closed => {}
+            Phase::Paused { .. } | Phase::Closed => {}
         }
     }
 
     /// Stops the connection without closing the source (a hidden page that wants to save
-    /// battery and data). Only an open source pauses; [`Connection::unpause`] resumes it from
-    /// the last event ID.
+    /// battery and data): the request in flight is aborted, a scheduled reconnect is put off.
+    /// [`Connection::unpause`] resumes from the last event ID.
     pub fn pause(&mut self) {
-        if matches!(self.phase, Phase::Streaming | Phase::Resuming) {
+        let was_open = match self.phase {
+            Phase::Streaming | Phase::Resuming => true,
+            Phase::Requesting | Phase::Waiting { .. } => false,
+            Phase::Paused { .. } | Phase::Closed => return,
+        };
+        if matches!(self.actions.back(), Some(Action::Connect { .. })) {
+            // The driver has not taken the connect yet (a source created in a hidden page).
+            self.actions.pop_back();
+        } else if !matches!(self.phase, Phase::Waiting { .. }) {
             self.actions.push_back(Action::Abort);
-            self.parser.reset();
-            self.phase = Phase::Paused;
         }
+        self.parser.reset();
+        self.phase = Phase::Paused { was_open };
     }
 
-    /// Ends a [`Connection::pause`]: a new request resumes silently from the last event ID.
+    /// Ends a [`Connection::pause`]: a new request resumes from the last event ID, silently if
+    /// the source was open (no second `open`), else as the connect it was waiting to make.
     pub fn unpause(&mut self, now: Millis) {
-        if self.phase == Phase::Paused {
-            self.phase = Phase::Resuming;
+        if let Phase::Paused { was_open } = self.phase {
+            self.phase = if was_open { Phase::Resuming } else { Phase::Requesting };
             self.request_at = Some(now);
             self.last_activity = Some(now);
             self.push_connect();

@@ -185,7 +185,14 @@ impl Driver {
                 pump(&inner);
             }
         });
-        inner.borrow_mut().lifecycle = watch;
+        {
+            let mut i = inner.borrow_mut();
+            i.lifecycle = watch;
+            if lifecycle.pause_when_hidden && crate::lifecycle::page_hidden() {
+                // Created in a hidden page: don't connect until it is shown.
+                i.conn.pause();
+            }
+        }
         pump(&inner);
         Driver(inner)
     }

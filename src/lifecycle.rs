@@ -61,10 +61,7 @@ impl Lifecycle {
         }
         if let (true, Some(document)) = (options.pause_when_hidden, &document) {
             listen(document, "visibilitychange", |_| {
-                let state = global_property("document")
-                    .and_then(|d| Reflect::get(&d, &"visibilityState".into()).ok())
-                    .and_then(|v| v.as_string());
-                Some(if state.as_deref() == Some("hidden") { Happening::Hidden } else { Happening::Visible })
+                Some(if page_hidden() { Happening::Hidden } else { Happening::Visible })
             });
         }
         (!listeners.is_empty()).then_some(Lifecycle { listeners })
@@ -77,4 +74,12 @@ impl Drop for Lifecycle {
             let _ = target.remove_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
         }
     }
+}
+
+/// Whether the page is hidden now (false where there is no document).
+pub(crate) fn page_hidden() -> bool {
+    global_property("document")
+        .and_then(|d| Reflect::get(&d, &"visibilityState".into()).ok())
+        .and_then(|v| v.as_string())
+        .is_some_and(|state| state == "hidden")
 }

@@ -1448,3 +1448,59 @@ mod sequences {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Pausing (a hidden page)
+
+#[test]
+fn pausing_before_the_first_connect_is_taken_cancels_it() {
+    let mut d = Driver::new(Config::default());
+    d.conn.pause();
+    assert_eq!(d.actions(), [], "no request while hidden");
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert_eq!(d.deadline(), None);
+    d.conn.unpause(5);
+    assert_eq!(d.actions(), [connect(None)]);
+    assert_eq!(d.respond(200, Some("text/event-stream")), [Action::Open], "announced as any first connect");
+}
+
+#[test]
+fn pausing_while_connecting_aborts_and_unpausing_connects_again() {
+    let mut d = Driver::started();
+    d.conn.pause();
+    assert_eq!(d.actions(), [Action::Abort]);
+    assert_eq!(d.state(), ReadyState::Connecting);
+    assert_eq!(d.respond(200, Some("text/event-stream")), [], "a late response is ignored");
+    d.conn.unpause(10);
+    assert_eq!(d.actions(), [connect(None)]);
+    assert_eq!(d.respond(200, Some("text/event-stream")), [Action::Open]);
+}
+
+#[test]
+fn pausing_while_waiting_puts_the_reconnect_off() {
+    let mut d = Driver::open();
+    d.bytes(b"id: 4\ndata: x\n\n");
+    d.conn.on_network_error(0);
+    d.actions();
+    assert_eq!(d.deadline(), Some(3000));
+    d.conn.pause();
+    assert_eq!(d.actions(), []);
+    assert_eq!(d.deadline(), None, "no reconnect while hidden");
+    d.conn.on_timeout(10_000);
+    assert_eq!(d.actions(), []);
+    d.conn.unpause(20_000);
+    assert_eq!(d.actions(), [connect(Some("4"))]);
+    assert_eq!(d.state(), ReadyState::Connecting);
+}
+
+#[test]
+fn pausing_an_open_source_is_silent_both_ways() {
+    let mut d = Driver::open();
+    d.bytes(b"id: 1\ndata: a\n\n");
+    d.conn.pause();
+    assert_eq!(d.actions(), [Action::Abort]);
+    assert_eq!(d.state(), ReadyState::Open);
+    d.conn.unpause(50);
+    assert_eq!(d.actions(), [connect(Some("1"))]);
+    assert_eq!(d.respond(200, Some("text/event-stream")), [], "no second open");
+}

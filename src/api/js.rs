@@ -112,24 +112,6 @@ fn get_function(init: &JsValue, name: &str) -> Result<Option<Function>, JsValue>
         .transpose()
 }
 
-/// Options that only our own transports can honour.
-const BEYOND_NATIVE: [&str; 14] = [
-    "headers",
-    "method",
-    "body",
-    "credentials",
-    "fetch",
-    "lastEventIdIn",
-    "lastEventIdParam",
-    "lastEventId",
-    "reconnect",
-    "heartbeatTimeout",
-    "maxEventSize",
-    "reconnectOnOnline",
-    "reconnectOnPageShow",
-    "pauseWhenHidden",
-];
-
 fn read_options(init: &JsValue) -> Result<Options, JsValue> {
     let mut o = Options::standard();
     if init.is_undefined() || init.is_null() {
@@ -139,17 +121,17 @@ fn read_options(init: &JsValue) -> Result<Options, JsValue> {
         return Err(type_error("The provided value is not of type 'EventSourceInit'."));
     }
     o.with_credentials = get_bool(init, "withCredentials")?;
+    // Across tabs, another tab may hold the connection for our listeners, which it cannot
+    // register on a native source: our own transport delivers every type.
+    if get(init, "share")?.and_then(|v| v.as_string()).as_deref() == Some("tabs") {
+        o.own_transport = Some("share: 'tabs'");
+    }
     if let Some(name) = get_string(init, "transport")? {
         o.transport = TransportChoice::parse(&name).ok_or_else(|| {
             type_error(&format!(
                 "unknown transport '{name}' (expected 'auto', 'native', 'fetch', 'xhr' or 'longpoll')."
             ))
         })?;
-    }
-    for name in &BEYOND_NATIVE {
-        if get(init, name)?.is_some() {
-            o.beyond_native.get_or_insert(name);
-        }
     }
     if let Some(headers) = get(init, "headers")? {
         if headers.is_function() {

@@ -43,7 +43,7 @@ pub(crate) fn start(
     sink: Rc<dyn Sink>,
 ) -> Result<Engine, JsValue> {
     Ok(match kind {
-        TransportKind::Native => Engine::Native(NativeSource::start(&resolved.href(), o.with_credentials, sink)?),
+        TransportKind::Native => Engine::Native(NativeSource::start(&resolved.href(), o.sends_credentials(), sink)?),
         _ => Engine::Core(start_core(resolved, kind, o, sink)),
     })
 }
@@ -69,7 +69,8 @@ pub(crate) struct Options {
     pub with_credentials: bool,
     pub transport: TransportChoice,
     /// The first option seen that only our own transports can honour.
-    pub beyond_native: Option<&'static str>,
+    /// Set by an API that needs our own transports whatever the options (the Rust stream).
+    pub own_transport: Option<&'static str>,
     pub method: String,
     pub headers: Vec<(String, String)>,
     pub headers_fn: Option<Function>,
@@ -88,12 +89,47 @@ pub(crate) struct Options {
 }
 
 impl Options {
+    /// The first option set to something the browser's own `EventSource` cannot do; options
+    /// left at their defaults (`method: 'GET'`, `headers: {}`, `false` flags) don't count.
+    pub fn beyond_native(&self) -> Option<&'static str> {
+        let l = &self.lifecycle;
+        let checks: [(bool, &'static str); 14] = [
+            (!self.headers.is_empty() || self.headers_fn.is_some(), "headers"),
+            (self.method != "GET", "method"),
+            (self.body.is_some(), "body"),
+            (
+                match self.credentials {
+                    Some(RequestCredentials::Omit) => true,
+                    Some(RequestCredentials::SameOrigin) => self.with_credentials,
+                    _ => false,
+                },
+                "credentials",
+            ),
+            (self.fetch.is_some(), "fetch"),
+            (matches!(self.last_event_id_in.as_deref(), Some("query" | "both")), "lastEventIdIn"),
+            (!self.last_event_id.is_empty(), "lastEventId"),
+            (self.policy.is_some() || self.reconnection_time.is_some() || self.on_reconnect.is_some(), "reconnect"),
+            (self.heartbeat.is_some(), "heartbeatTimeout"),
+            (self.max_event_size.is_some(), "maxEventSize"),
+            (l.reconnect_on_online, "reconnectOnOnline"),
+            (l.reconnect_on_pageshow, "reconnectOnPageShow"),
+            (l.pause_when_hidden, "pauseWhenHidden"),
+            (self.own_transport.is_some(), self.own_transport.unwrap_or("")),
+        ];
+        checks.iter().find(|(set, _)| *set).map(|(_, name)| *name)
+    }
+
+    /// Cookies cross-origin, as the native class's `withCredentials` understands it.
+    pub fn sends_credentials(&self) -> bool {
+        self.credentials.map_or(self.with_credentials, |c| c == RequestCredentials::Include)
+    }
+
     /// The standard's behaviour: what `new EventSource(url)` does.
     pub fn standard() -> Options {
         Options {
             with_credentials: false,
             transport: TransportChoice::Auto,
-            beyond_native: None,
+            own_transport: None,
             method: "GET".to_owned(),
             headers: Vec::new(),
             headers_fn: None,
@@ -134,7 +170,7 @@ pub(crate) fn choose(o: &Options) -> Result<TransportKind, JsValue> {
     };
     match o.transport {
         TransportChoice::Only(TransportKind::Native) => {
-            if let Some(name) = o.beyond_native {
+            if let Some(name) = o.beyond_native() {
                 return Err(type_error(&format!("the native transport cannot honour option '{name}'.")));
             }
             platform::has_native_event_source().then_some(TransportKind::Native).ok_or_else(|| unsupported("native"))
@@ -150,7 +186,7 @@ pub(crate) fn choose(o: &Options) -> Result<TransportKind, JsValue> {
             ok.then_some(kind).ok_or_else(|| unsupported(kind.as_str()))
         }
         TransportChoice::Auto => {
-            if o.beyond_native.is_none() && platform::has_native_event_source() {
+            if o.beyond_native().is_none() && platform::has_native_event_source() {
                 Ok(TransportKind::Native)
             } else if platform::has_fetch_streaming() {
                 Ok(TransportKind::Fetch)
@@ -168,9 +204,10 @@ pub(crate) fn choose(o: &Options) -> Result<TransportKind, JsValue> {
 }
 
 pub(crate) fn start_core(resolved: &web_sys::Url, kind: TransportKind, o: Options, sink: Rc<dyn Sink>) -> Driver {
-    let same_origin = platform::own_origin().is_some_and(|origin| origin == resolved.origin());
-    // Same-origin: the standard's header costs nothing. Cross-origin: a header would need a
-    // CORS preflight that many SSE servers don't answer, so the ID goes in the query.
+    // Same-origin, or no origin at all (Node.js, where there is no CORS): the standard's header
+    // costs nothing. Cross-origin: a header would need a CORS preflight that many SSE servers
+    // don't answer, so the ID goes in the query.
+    let same_origin = platform::own_origin().is_none_or(|origin| origin == resolved.origin());
     let (header, query) = match o.last_event_id_in.as_deref() {
         Some("header") => (true, false),
         Some("query") => (false, true),

@@ -177,7 +177,6 @@ impl Builder {
     /// ```
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.options.headers.push((name.to_owned(), value.to_owned()));
-        self.options.beyond_native.get_or_insert("headers");
         self
     }
 
@@ -202,7 +201,6 @@ impl Builder {
             pairs.into()
         });
         self.options.headers_fn = Some(f.into_js_value().into());
-        self.options.beyond_native.get_or_insert("headers");
         self
     }
 
@@ -215,14 +213,12 @@ impl Builder {
     /// ```
     pub fn method(mut self, method: &str) -> Self {
         method.clone_into(&mut self.options.method);
-        self.options.beyond_native.get_or_insert("method");
         self
     }
 
     /// The request body, sent again on every reconnect.
     pub fn body(mut self, body: impl Into<String>) -> Self {
         self.body = Some(body.into());
-        self.options.beyond_native.get_or_insert("body");
         self
     }
 
@@ -254,14 +250,12 @@ impl Builder {
     pub fn last_event_id_in(mut self, how: LastEventIdIn, query_param: &str) -> Self {
         self.id_in = Some(how);
         query_param.clone_into(&mut self.options.last_event_id_param);
-        self.options.beyond_native.get_or_insert("lastEventIdIn");
         self
     }
 
     /// Start as if an event with this ID had been received.
     pub fn last_event_id(mut self, id: &str) -> Self {
         id.clone_into(&mut self.options.last_event_id);
-        self.options.beyond_native.get_or_insert("lastEventId");
         self
     }
 
@@ -275,14 +269,12 @@ impl Builder {
     /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.options.policy = Some(policy);
-        self.options.beyond_native.get_or_insert("reconnect");
         self
     }
 
     /// The delay before a reconnect until the server sends `retry:` (default 3 s).
     pub fn reconnection_time(mut self, delay: Duration) -> Self {
         self.options.reconnection_time = Some(delay.as_millis() as u64);
-        self.options.beyond_native.get_or_insert("reconnect");
         self
     }
 
@@ -303,21 +295,18 @@ impl Builder {
                 Reconnect::After(d) => ReconnectDecision::Delay(d.as_millis() as u64),
                 Reconnect::GiveUp => ReconnectDecision::Veto,
             }));
-        self.options.beyond_native.get_or_insert("reconnect");
         self
     }
 
     /// Reconnect when no byte arrived for this long.
     pub fn heartbeat_timeout(mut self, timeout: Duration) -> Self {
         self.options.heartbeat = Some(timeout.as_millis().max(1) as u64);
-        self.options.beyond_native.get_or_insert("heartbeatTimeout");
         self
     }
 
     /// Largest line or event data in bytes (default 16 MiB); more fails the source.
     pub fn max_event_size(mut self, bytes: usize) -> Self {
         self.options.max_event_size = Some(bytes.max(1) as u64);
-        self.options.beyond_native.get_or_insert("maxEventSize");
         self
     }
 
@@ -326,9 +315,6 @@ impl Builder {
     pub fn lifecycle(mut self, online: bool, pageshow: bool, pause_when_hidden: bool) -> Self {
         self.options.lifecycle =
             LifecycleOptions { reconnect_on_online: online, reconnect_on_pageshow: pageshow, pause_when_hidden };
-        if online || pageshow || pause_when_hidden {
-            self.options.beyond_native.get_or_insert("lifecycle");
-        }
         self
     }
 
@@ -349,9 +335,6 @@ impl Builder {
                 Credentials::Include => RequestCredentials::Include,
             });
             self.options.with_credentials = c == Credentials::Include;
-            if c != Credentials::Include {
-                self.options.beyond_native.get_or_insert("credentials");
-            }
         }
         self.options.last_event_id_in = self.id_in.map(|how| {
             match how {
@@ -370,7 +353,7 @@ impl Builder {
             self.options.body = Some(body.into());
         }
         if self.transport == Transport::Auto {
-            self.options.beyond_native.get_or_insert("a typed stream");
+            self.options.own_transport = Some("a typed stream");
         }
         let kind = options::choose(&self.options).map_err(Error::invalid)?;
         let shared = Rc::new(RefCell::new(Shared::default()));

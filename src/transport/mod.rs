@@ -17,7 +17,8 @@ pub enum TransportKind {
     Fetch,
     /// `XMLHttpRequest`, reading `responseText` as it grows.
     Xhr,
-    /// Request, read the body, dispatch, and request again at once (over XHR).
+    /// Request, read the body, dispatch, and request again at once (over XHR, or fetch where
+    /// there is no XHR).
     LongPoll,
 }
 
@@ -31,9 +32,19 @@ impl TransportKind {
         }
     }
 
-    /// Whether the transport hands the core text it decoded itself, rather than bytes.
+    /// Whether requests go over XHR: long-polling does where XHR exists, and uses fetch where
+    /// it does not (Node.js, service workers).
+    pub(crate) fn uses_xhr(self) -> bool {
+        match self {
+            TransportKind::Xhr => true,
+            TransportKind::LongPoll => crate::platform::has_xhr(),
+            TransportKind::Native | TransportKind::Fetch => false,
+        }
+    }
+
+    /// Whether the transport hands the core text it decoded itself (XHR), rather than bytes.
     pub(crate) fn feeds_text(self) -> bool {
-        matches!(self, TransportKind::Xhr | TransportKind::LongPoll)
+        self.uses_xhr()
     }
 }
 
@@ -96,14 +107,14 @@ impl Running {
 /// unusable header value, say) is reported as a network error, asynchronously like any other.
 pub(crate) fn start(kind: TransportKind, spec: &RequestSpec, feed: Feed) -> Option<Running> {
     match kind {
-        TransportKind::Fetch => Some(fetch::start(spec, feed)),
-        TransportKind::Xhr | TransportKind::LongPoll => match xhr::start(spec, feed.clone()) {
+        TransportKind::Native => unreachable!("the native transport is not driven by the core"),
+        _ if !kind.uses_xhr() => Some(fetch::start(spec, feed)),
+        _ => match xhr::start(spec, feed.clone()) {
             Ok(request) => Some(Running::Xhr(request)),
             Err(_) => {
                 wasm_bindgen_futures::spawn_local(async move { feed.network_error() });
                 None
             }
         },
-        TransportKind::Native => unreachable!("the native transport is not driven by the core"),
     }
 }

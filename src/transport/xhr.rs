@@ -106,6 +106,11 @@ fn on_ready_state_change(state: &State) {
             state.done.set(true);
             return state.feed.network_error();
         }
+        if ready < XmlHttpRequest::DONE && state.xhr.get_all_response_headers().map_or(true, |h| h.is_empty()) {
+            // Firefox (in workers) can show a status with no headers at all when the request
+            // has in fact just failed: decide at the next state, where a failure reads status 0.
+            return;
+        }
         state.headers_seen.set(true);
         let content_type = state.xhr.get_response_header("content-type").ok().flatten();
         // Asking for a header CORS does not expose logs an error in Chromium: ask only when

@@ -198,7 +198,7 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
         conn: req.socket.connId,
       };
       const ctx = { req, res, q, key, url, entry, body };
-      const control = url.pathname === '/log' || url.pathname === '/open';
+      const control = url.pathname === '/log' || url.pathname === '/open' || url.pathname === '/logwait';
       if (!control) {
         if (!logs.has(key)) logs.set(key, []);
         logs.get(key).push(entry);
@@ -253,6 +253,14 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
       case '/page': return handlePage(ctx);
       case '/log': return handleLog(ctx);
       case '/open': return handleOpen(ctx);
+      // Scripted sequences and log waits (tests/options/): appended routes, documented in README.md.
+      case '/seq': return handleSeq(ctx);
+      case '/logwait': return handleLogWait(ctx);
+      // Fault injection (tests/reliability/): appended routes, documented in README.md.
+      case '/fault': return handleFault(ctx);
+      case '/hang': return handleHang(ctx);
+      case '/restart': return handleRestart(ctx);
+      case '/hugeevent': return handleHugeEvent(ctx);
       default: if (serveStatic(ctx, files)) return; return sendPlain(ctx, 404, `no such endpoint: ${url.pathname}`);
     }
   }
@@ -543,6 +551,298 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
     check();
   }
 
+  // ---------------------------------------------------------------- fault injection
+
+  /** `ID:OFF,ID:OFF` → Map(id → byte offset); OFF may be negative (counted from the event's end). */
+  function parseOffsets(spec) {
+    const out = new Map();
+    if (!spec) return out;
+    for (const part of String(spec).split(',')) {
+      const m = /^(\d+):(-?\d+)$/.exec(part.trim());
+      if (m) out.set(Number(m[1]), Number(m[2]));
+    }
+    return out;
+  }
+
+  /** A small deterministic PRNG (mulberry32), so a random fault plan can be replayed from its seed. */
+  function prng(seed) {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  /**
+   * `/fault`: events `id: i EOL (data: LINE EOL)+ EOL`, the data being `${data} ${i}` split on LF into
+   * data lines, from the resume point to `total`, one every `interval` ms, after `retry: R` (retry=none
+   * omits it). Faults, in byte offsets into one event's serialisation (negative: from its end):
+   *   cuts=ID:OFF,...   on a connection that started before event ID (so never twice for one ID),
+   *                     write only the first OFF bytes of event ID, then cut: how=drop (socket.destroy()),
+   *                     end (res.end()) or mix (alternating, drop first);
+   *   cuts=random       after 1..3 (every=LO-HI) whole events on each connection, write a random prefix of
+   *                     the next event and cut (how as above; mix picks at random). The plan is drawn from
+   *                     seed=S and the connection's resume point, so a run can be replayed;
+   *   splits=ID:OFF,... write event ID in two writes, `pause` ms apart (default 30), split at OFF.
+   * Once `total` is sent the stream stays open and idle (a stall), or ends with close=1.
+   */
+  function handleFault(ctx) {
+    const { q } = ctx;
+    const total = int(q.total, 10);
+    const interval = int(q.interval, 10);
+    const retry = q.retry ?? '50';
+    const eol = q.eol === 'crlf' ? '\r\n' : q.eol === 'cr' ? '\r' : '\n';
+    const text = q.data ?? 'tick';
+    const how = q.how ?? 'drop';
+    const pause = int(q.pause, 30);
+    const first = resumeFrom(ctx, 1);
+    const splits = parseOffsets(q.splits);
+    const serialise = (id) => {
+      const lines = `${text} ${id}`.split('\n').map((l) => `data: ${l}${eol}`).join('');
+      return Buffer.from(`id: ${id}${eol}${lines}${eol}`, 'utf8');
+    };
+    const offsetIn = (bytes, off) => Math.max(0, Math.min(bytes.length, off < 0 ? bytes.length + off : off));
+    // The one cut this connection makes, if any: { id, offset (may be negative), how }.
+    let cut = null;
+    if (q.cuts === 'random') {
+      const [lo, hi] = String(q.every ?? '1-3').split('-').map((v) => Math.max(1, int(v, 1)));
+      const rand = prng((int(q.seed, 1) * 1000003) ^ first);
+      const whole = lo + Math.floor(rand() * (Math.max(lo, hi) - lo + 1));
+      const id = first + whole;
+      if (id <= total) {
+        const len = serialise(id).length;
+        const pick = rand();
+        const mode = how === 'mix' ? (rand() < 0.5 ? 'drop' : 'end') : how;
+        cut = { id, offset: Math.floor(pick * len), how: mode };
+      }
+    } else {
+      const cuts = parseOffsets(q.cuts);
+      let n = 0;
+      for (const [id, offset] of [...cuts].sort((a, b) => a[0] - b[0])) {
+        if (id > first && id <= total) {
+          cut = { id, offset, how: how === 'mix' ? (n % 2 === 0 ? 'drop' : 'end') : how };
+          break;
+        }
+        n++;
+      }
+    }
+    const s = startSSE(ctx);
+    ctx.entry.sent = 0;
+    if (retry !== 'none' && retry !== '') s.write(`retry: ${retry}${eol}`);
+    let id = first;
+    const next = () => {
+      if (s.closed) return;
+      if (id > total) return s.finish(q.close === '1');
+      const thisId = id++;
+      const bytes = serialise(thisId);
+      if (cut && cut.id === thisId) {
+        const part = bytes.subarray(0, offsetIn(bytes, cut.offset));
+        ctx.entry.cut = { id: thisId, bytes: part.length, of: bytes.length, how: cut.how };
+        ctx.entry.outcome = cut.how;
+        s.write(part, () => {
+          if (s.closed) return;
+          if (cut.how === 'drop') s.later(() => s.destroy(), 5);
+          else s.end();
+        });
+        return;
+      }
+      const after = () => {
+        ctx.entry.sent++;
+        if (thisId >= total) return s.finish(q.close === '1');
+        if (interval > 0) s.later(next, interval);
+        else setImmediate(next);
+      };
+      if (splits.has(thisId)) {
+        const at = offsetIn(bytes, splits.get(thisId));
+        s.write(bytes.subarray(0, at));
+        s.later(() => { s.write(bytes.subarray(at)); after(); }, pause);
+        return;
+      }
+      s.write(bytes);
+      after();
+    };
+    next();
+  }
+
+  /**
+   * `/hang`: the request gets no response at all (no status, no headers) until the client leaves; it is
+   * counted by /open for its key meanwhile. With first=1, a request without a last event ID (header or
+   * query) instead gets a stream: `retry: R` (if given), `id: 1` `data: first`, and the end; so a client
+   * hangs on its reconnect.
+   */
+  function handleHang(ctx) {
+    const { q, req, res, key } = ctx;
+    const resumed = (req.headers['last-event-id'] ?? '') !== '' || (q.lastEventId ?? '') !== '';
+    if (q.first === '1' && !resumed) {
+      const s = startSSE(ctx);
+      if (q.retry !== undefined && q.retry !== '') s.write(`retry: ${q.retry}\n`);
+      s.write(formatEvent({ id: 1, data: 'first' }));
+      s.end();
+      return;
+    }
+    ctx.entry.hung = true;
+    addOpen(key, 1);
+    res.once('close', () => addOpen(key, -1));
+  }
+
+  let restarts = 0;
+  /**
+   * Simulates a server restart on one of our ports: stops listening there, destroys every connection
+   * to that port (open streams included), and listens again `down` ms later. The other ports and all
+   * state (logs, open counts) are untouched.
+   */
+  function restartPort(p, down) {
+    const server = servers.find((s) => s.address()?.port === p);
+    if (!server) return Promise.reject(new Error(`not listening on port ${p}`));
+    return new Promise((resolve, reject) => {
+      server.close(() => {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          if (closing) return resolve();
+          listen(server, p).then(() => { restarts++; resolve(); }, reject);
+        }, Math.max(0, down));
+        timers.add(t);
+      });
+      try { server.closeAllConnections(); } catch { /* ignore */ }
+      for (const sock of sockets) if (sock.localPort === p) sock.destroy();
+    });
+  }
+
+  /** `/restart?port=P&down=300`: answers `{restarting: P, down}` at once, then restarts port P. */
+  function handleRestart(ctx) {
+    const { q, res } = ctx;
+    const p = int(q.port, 0);
+    const down = Math.max(0, int(q.down, 300));
+    if (!servers.some((s) => s.address()?.port === p)) return sendJson(ctx, 404, { error: `not listening on port ${p}` });
+    res.once('finish', () => { restartPort(p, down).catch(noop); });
+    sendJson(ctx, 200, { restarting: p, down });
+  }
+
+  /** `/hugeevent?size=BYTES&line=1024`: one event that never ends: `data: yyy…` lines of `line` bytes
+   * until `size` bytes are sent (no blank line, unless eol=1). */
+  function handleHugeEvent(ctx) {
+    const { q } = ctx;
+    let left = Math.max(0, int(q.size, 32 * 1024 * 1024));
+    const lineLen = Math.max(1, int(q.line, 1024));
+    const line = `data: ${'y'.repeat(lineLen)}\n`;
+    const batch = Buffer.from(line.repeat(Math.max(1, Math.floor(64 * 1024 / line.length))));
+    const s = startSSE(ctx);
+    const pump = () => {
+      while (left > 0 && !s.closed) {
+        const part = left >= batch.length ? batch : batch.subarray(0, left);
+        left -= part.length;
+        if (!s.write(part)) return s.drain(pump);
+      }
+      if (s.closed) return;
+      if (q.eol === '1') s.write('\n');
+      s.finish(q.close === '1');
+    };
+    pump();
+  }
+
+  // ---------------------------------------------------------------- scripted sequences (tests/options/)
+
+  const seqCounts = new Map(); // key -> number of /seq requests so far (preflights not counted)
+
+  /**
+   * `/seq?steps=net,429,sse,open&n=1&interval=10&retry=R&retry_after=S&hold=50`: the k-th request for a key
+   * (OPTIONS excluded) takes step k of the comma-separated list; the last step repeats. Steps:
+   *   net   a network error: a response with two different Content-Lengths (a bare socket close
+   *         would be resent by the browser, which would consume the next step), then the close;
+   *   hang  no response at all until the client leaves (counted by /open meanwhile);
+   *   NNN   answer that status, body `nope`, with `Retry-After: S` if retry_after is given (and
+   *         `Access-Control-Expose-Headers: Retry-After`, so cross-origin clients can read it);
+   *   sse   an SSE response: `retry: R` (if given), n events `id: i` `data: tick i` from the resume
+   *         point one every `interval` ms, then, `hold` ms (default 50) later, socket.destroy();
+   *   end   the same, then (after `hold` ms) res.end();
+   *   open  the same, then stay open and idle.
+   * Every response carries `Connection: close`, so no socket is reused: a browser never silently
+   * resends a request whose reused socket failed (which would consume a step). Serve /seq from a
+   * port nothing else uses, for the same reason. The log entry gets `step` and `stepIndex`.
+   */
+  function handleSeq(ctx) {
+    const { q, key, req, res } = ctx;
+    const steps = String(q.steps ?? 'open').split(',').map((x) => x.trim()).filter(Boolean);
+    const k = seqCounts.get(key) ?? 0;
+    seqCounts.set(key, k + 1);
+    const step = steps.length ? steps[Math.min(k, steps.length - 1)] : 'open';
+    ctx.entry.step = step;
+    ctx.entry.stepIndex = k;
+    if (step === 'net') {
+      // Not a bare socket.destroy(): browsers resend a request whose connection closed before
+      // any response byte (Firefox up to 10 times, even on a fresh connection). A response
+      // with two different Content-Lengths is a network error everywhere, never resent.
+      const sock = res.socket || req.socket;
+      try {
+        sock.write('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n');
+        sock.end();
+        setTimeout(() => sock.destroy(), 50).unref();
+      } catch { /* ignore */ }
+      return;
+    }
+    if (step === 'hang') {
+      // No response at all until the client leaves (counted as open meanwhile).
+      addOpen(key, 1);
+      res.once('close', () => addOpen(key, -1));
+      return;
+    }
+    if (/^\d{3}$/.test(step)) {
+      const extra = { Connection: 'close', 'Access-Control-Expose-Headers': 'Retry-After' };
+      if (q.retry_after !== undefined) extra['Retry-After'] = q.retry_after;
+      return sendPlain(ctx, Math.min(599, Math.max(200, Number(step))), 'nope', extra);
+    }
+    if (!['sse', 'end', 'open'].includes(step)) return sendPlain(ctx, 400, `unknown step: ${step}`, { Connection: 'close' });
+    const n = Math.max(0, int(q.n, 1));
+    const interval = int(q.interval, 10);
+    const first = resumeFrom(ctx, 1);
+    res.setHeader('Connection', 'close');
+    const s = startSSE(ctx);
+    if (q.retry !== undefined && q.retry !== '') s.write(`retry: ${q.retry}\n`);
+    let i = 0;
+    // Wait `hold` ms after the last event before cutting: a fetch body stream that errors drops
+    // the bytes it has queued but not yet handed to the reader (Chromium), so an immediate cut
+    // can lose the events just sent.
+    const hold = Math.max(0, int(q.hold, 50));
+    const finish = () => {
+      if (step === 'sse') s.later(() => s.destroy(), hold);
+      else if (step === 'end') s.later(() => s.end(), hold);
+    };
+    const tick = () => {
+      if (i >= n) return finish();
+      const id = first + i++;
+      s.write(formatEvent({ id, data: `tick ${id}` }), () => {
+        if (s.closed) return;
+        if (i >= n) finish();
+        else s.later(tick, interval);
+      });
+    };
+    if (n === 0) s.write('', () => finish());
+    else tick();
+  }
+
+  /**
+   * `/logwait?key=K&n=N&timeout=2000[&path=/p]`: K's log (as /log returns it, filtered to `path` if
+   * given) once it has at least N entries, or at the timeout (default 2000 ms), whichever is first.
+   * Not logged itself.
+   */
+  function handleLogWait(ctx) {
+    const { key, q } = ctx;
+    const want = int(q.n, 1);
+    const deadline = Date.now() + int(q.timeout, 2000);
+    const pick = () => (logs.get(key) || []).filter((e) => !q.path || e.path === q.path);
+    const check = () => {
+      if (ctx.res.destroyed) return;
+      const list = pick();
+      if (list.length >= want || Date.now() >= deadline || closing) return sendJson(ctx, 200, list);
+      const t = setTimeout(() => { timers.delete(t); check(); }, 10);
+      timers.add(t);
+    };
+    check();
+  }
+
   // ---------------------------------------------------------------- public handle
 
   async function close() {
@@ -565,6 +865,9 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
     close,
     getLog: (key = '') => logs.get(key) || [],
     openCount: (key = '') => open.get(key) || 0,
+    /** Stops listening on port `p`, destroys its connections, listens again after `down` ms. */
+    restart: (p, down = 300) => restartPort(p, down),
+    restartCount: () => restarts,
   };
 }
 

@@ -1,0 +1,570 @@
+#!/usr/bin/env node
+// Real environments without a native EventSource, and simulated old browsers (see README.md here).
+//
+//   node tests/envs/run.mjs [--env node,sw,worker,old] [--browser chromium,firefox] [--case SUBSTRING]
+//                           [--repeat N] [--dist DIR] [--strict] [--verbose]
+// (--dist serves another build to the browsers only; Node.js always imports the package itself.)
+//
+// Starts the SSE test server (tests/server/sse-server.mjs) on two ports, A (which also serves
+// /dist/ and /tests/envs/) and B = A+1 (another origin), and P, a proxy in front of B that paces
+// responses (pacer.mjs), then runs three groups at once:
+//   node      a child `node` process importing the package by name ('eventsource-wasm', through a
+//             node_modules symlink in a temporary directory), plus the self-reference import and
+//             three children without an unhandledRejection handler (does the process survive?);
+//   chromium  (playwright-core) the module service worker (with its EventSource, and with it
+//             removed), the dedicated module worker for each transport, and the simulated old
+//             browsers (old.html?variant=…);
+//   firefox   (geckodriver, W3C WebDriver) the same.
+// Every case runs tests/envs/cases.js inside the environment; results come back as data.
+// The last line of output is exactly `N passed, M failed`; the exit code is 1 on any failure.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startServer } from '../server/sse-server.mjs';
+import { startPacer } from './pacer.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const distDir = path.join(root, 'dist');
+let servedDist = distDir; // --dist DIR: the browsers get another build (a mutant, to check that cases fail)
+const outDir = path.join(root, 'test-output', 'envs');
+const HOME = process.env.HOME || '/root';
+const CHROMIUM = '/usr/bin/chromium';
+const FIREFOX = '/usr/bin/firefox-esr';
+const GECKODRIVER = [path.join(HOME, '.cargo/bin/geckodriver'), '/usr/local/bin/geckodriver', '/usr/bin/geckodriver'].find((p) => fs.existsSync(p)) || 'geckodriver';
+
+// Which environment runs which transports. 'auto' also runs the `environment` case.
+const WORKER_TRANSPORTS = ['auto', 'fetch', 'xhr', 'longpoll'];
+const SW_TRANSPORTS = ['auto', 'fetch'];
+const OLD_VARIANTS = ['no-eventsource', 'no-body', 'xhr-only', 'xhr-noprogress'];
+
+// Uncaught errors in an environment fail the case, except known library bugs listed here:
+// tolerated, counted and listed at the end (`--strict` fails on them). An entry is
+// { id, match: /regexp on the error line/, what: 'file, function, cause' }; delete it once fixed.
+// (fetch-cancel-after-abort, an unhandled AbortError after close() or a refused response that
+// ended Node.js processes, was fixed in 18ba1af: the survive-* checks below keep it fixed.)
+const KNOWN_BUGS = [];
+const knownSeen = new Map();
+
+// ------------------------------------------------------------------------------------ arguments
+
+function parseArgs(argv) {
+  const opts = { envs: ['node', 'sw', 'worker', 'old'], browsers: ['chromium', 'firefox'], case: '', strict: false, verbose: false, repeat: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
+    const val = () => {
+      const v = inline !== undefined ? inline : argv[++i];
+      if (v === undefined) throw new Error(`${name} needs a value`);
+      return v;
+    };
+    if (name === '--env') opts.envs = val().split(',');
+    else if (name === '--browser') opts.browsers = val().split(',');
+    else if (name === '--case') opts.case = val();
+    else if (name === '--strict') opts.strict = true;
+    else if (name === '--dist') servedDist = path.resolve(val());
+    else if (name === '--repeat') opts.repeat = Math.max(1, Number.parseInt(val(), 10) || 1);
+    else if (name === '--verbose' || name === '-v') opts.verbose = true;
+    else if (name === '--help' || name === '-h') opts.help = true;
+    else throw new Error(`unknown argument: ${argv[i]}`);
+  }
+  for (const e of opts.envs) if (!['node', 'sw', 'worker', 'old'].includes(e)) throw new Error(`--env: unknown environment ${e}`);
+  for (const b of opts.browsers) if (!['chromium', 'firefox'].includes(b)) throw new Error(`--browser: unknown browser ${b}`);
+  return opts;
+}
+
+// ------------------------------------------------------------------------------------ reporting
+
+let passed = 0;
+let failed = 0;
+const report = [];
+const matrix = new Map(); // "env × transport" -> { pass, fail }
+const indent = (s, pad = '     ') => String(s).split('\n').map((l) => pad + l).join('\n');
+
+function result(label, ok, detail = '', extra = {}) {
+  if (ok) passed++;
+  else failed++;
+  const ms = extra.ms !== undefined ? ` (${extra.ms} ms)` : '';
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${label}${ms}`);
+  if (!ok && detail) console.log(indent(detail));
+  if (extra.cell) {
+    const m = matrix.get(extra.cell) || { pass: 0, fail: 0 };
+    m[ok ? 'pass' : 'fail']++;
+    matrix.set(extra.cell, m);
+  }
+  report.push({ label, ok, detail, ...extra });
+}
+
+function brief(e) {
+  if (e.type === 'open' || e.type === 'error') return `${e.type}@${e.readyState}${e.type === 'error' ? ` (${e.reason ?? ''} ${e.status ?? ''})` : ''}`;
+  return `${e.type} ${JSON.stringify(e.data)} #${e.lastEventId} @${e.readyState}`;
+}
+const describeLog = (log) => (!log || !log.length ? '(no events)' : log.map((e) => `${String(e.t ?? '').padStart(5)} ms  [${e.transport}] ${brief(e)}`).join('\n'));
+
+/** Reports one case result coming back from an environment (page, worker, service worker, Node). */
+function caseResult(label, res, { ms, cell, strict, verbose }) {
+  const unknown = [];
+  for (const err of res.errors || []) {
+    const bug = KNOWN_BUGS.find((k) => k.match.test(err));
+    if (bug) {
+      if (!knownSeen.has(bug.id)) knownSeen.set(bug.id, []);
+      knownSeen.get(bug.id).push(label);
+    }
+    if (!bug || strict) unknown.push(err);
+  }
+  let ok = !!res.ok;
+  let error = res.error || '';
+  if (ok && unknown.length) {
+    ok = false;
+    error = `uncaught errors in the environment:\n${indent(unknown.join('\n'), '  ')}`;
+  }
+  const detail = ok ? '' : `${error}\nevents:\n${indent(describeLog(res.log), '  ')}`;
+  result(label, ok, detail, { ms, cell, facts: res.facts, notes: res.notes });
+  if (verbose && ok) console.log(indent(describeLog(res.log), '       '));
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+// ------------------------------------------------------------------------------------ Node.js
+
+/** Runs `node args…`; resolves to { code, signal, stdout, stderr, ms } (kills it after `timeout`). */
+function runNode(args, { cwd, env = {}, timeout = 60_000, onLine } = {}) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (c) => {
+      stdout += c;
+      partial += c;
+      let nl;
+      while ((nl = partial.indexOf('\n')) >= 0) {
+        const line = partial.slice(0, nl);
+        partial = partial.slice(nl + 1);
+        if (onLine) onLine(line);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (c) => { stderr += c; });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeout);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut, ms: Date.now() - started });
+    });
+  });
+}
+
+async function runNodeGroup({ A, B, opts }) {
+  const want = (label) => !opts.case || label.includes(opts.case);
+  const tail = (s) => s.trim().split('\n').slice(-12).join('\n');
+
+  // 1. From inside the project, the package imports itself by name (package.json "exports").
+  if (want('self-reference')) {
+    const code = "const m = await import('eventsource-wasm'); console.log(JSON.stringify({ keys: Object.keys(m), resolved: import.meta.resolve('eventsource-wasm') }));";
+    const r = await runNode(['--input-type=module', '-e', code], { cwd: root, timeout: 20_000 });
+    let ok = false;
+    let got = null;
+    try {
+      got = JSON.parse(r.stdout.trim().split('\n').pop());
+      ok = r.code === 0 && got.resolved === pathToFileURL(path.join(distDir, 'index.js')).href && got.keys.includes('EventSource');
+    } catch { /* not JSON */ }
+    result('node: self-reference: `import(\'eventsource-wasm\')` from the project root resolves to dist/index.js', ok,
+      `exit ${r.code}; got ${JSON.stringify(got)}\n${tail(r.stderr)}`, { cell: 'node × import' });
+  }
+
+  // 2. A consumer's directory: node_modules/eventsource-wasm -> the project root.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'esw-envs-'));
+  try {
+    fs.mkdirSync(path.join(tmp, 'node_modules'));
+    fs.symlinkSync(root, path.join(tmp, 'node_modules', 'eventsource-wasm'), 'dir');
+    fs.writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    const child = pathToFileURL(path.join(here, 'node-child.mjs')).href;
+    fs.writeFileSync(path.join(tmp, 'entry.mjs'), [
+      '// A consumer of the package: written and run by tests/envs/run.mjs.',
+      'const before = typeof globalThis.EventSource;',
+      "const mod = await import('eventsource-wasm');",
+      'const after = typeof globalThis.EventSource;',
+      `const { main } = await import(${JSON.stringify(child)});`,
+      "await main({ mod, before, after, resolved: import.meta.resolve('eventsource-wasm') });",
+      "console.log('DONE');",
+      '',
+    ].join('\n'));
+    let results = 0;
+    const r = await runNode(['entry.mjs'], {
+      cwd: tmp,
+      timeout: 90_000,
+      env: { ENVS_A: A, ENVS_B: B, ENVS_ROOT: root, ENVS_CASE: opts.case },
+      onLine: (line) => {
+        if (!line.startsWith('RESULT ')) return;
+        results++;
+        const res = JSON.parse(line.slice(7));
+        const transport = /\[(\w+)\]$/.exec(res.label)?.[1];
+        caseResult(`node: ${res.label}`, res, { ms: res.ms, cell: transport ? `node × ${transport}` : 'node × import', strict: opts.strict, verbose: opts.verbose });
+      },
+    });
+    const done = r.stdout.includes('\nDONE\n') || r.stdout.startsWith('DONE\n');
+    result('node: the child process ran every case and exited with 0', r.code === 0 && done && results > 0,
+      `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}${r.timedOut ? ', killed after 90 s' : ''}; ${results} results\n${tail(r.stderr)}`);
+
+    // 3. A user's process has no unhandledRejection handler: it must survive close() and a failed
+    // connection, and exit by itself once the source is closed (nothing left holding it open).
+    const survive = [
+      ['close() while a fetch stream is open',
+        `const es = new EventSource(${JSON.stringify(`${B}/stream?n=5&interval=100&ids=1&key=crash-close`)});
+         es.onmessage = () => { es.close(); setTimeout(() => console.log('ALIVE ' + es.readyState), 300); };`],
+      ['a 500 response (the connection fails)',
+        `const es = new EventSource(${JSON.stringify(`${B}/status?code=500&key=crash-500`)});
+         es.onerror = (e) => setTimeout(() => console.log('ALIVE ' + es.readyState + ' ' + e.status), 300);`],
+      ['a dropped connection, resumed, then close()',
+        `const es = new EventSource(${JSON.stringify(`${B}/drop?after=1&total=2&retry=50&key=crash-drop`)});
+         es.onmessage = (e) => { if (e.lastEventId === '2') { es.close(); setTimeout(() => console.log('ALIVE ' + es.readyState), 300); } };`],
+    ];
+    for (const [what, body] of survive) {
+      const label = `node: without an unhandledRejection handler, the process survives ${what} and exits by itself with 0`;
+      if (!want(label)) continue;
+      const file = `survive-${survive.findIndex((s) => s[0] === what)}.mjs`;
+      fs.writeFileSync(path.join(tmp, file), `import { EventSource } from 'eventsource-wasm';\n${body}\n`);
+      const s = await runNode([file], { cwd: tmp, timeout: 10_000 });
+      const ok = s.code === 0 && /^ALIVE 2\b/m.test(s.stdout);
+      result(label, ok, `exit ${s.code}${s.timedOut ? ' (still running after 10 s: something keeps the process alive)' : ''}; stdout: ${JSON.stringify(s.stdout.trim())}\n${tail(s.stderr)}`,
+        { ms: s.ms, cell: 'node × fetch' });
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------------------------ Chromium
+
+class ChromiumDriver {
+  name = 'chromium';
+
+  async start() {
+    const { chromium } = await import('playwright-core');
+    this.browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    this.context = await this.browser.newContext();
+    this.page = await this.context.newPage();
+    this.page.setDefaultTimeout(20_000);
+  }
+
+  async load(url) {
+    const response = await this.page.goto(url, { waitUntil: 'load', timeout: 15_000 });
+    if (!response || !response.ok()) throw new Error(`GET ${url}: HTTP ${response && response.status()}`);
+    const ready = await this.page.evaluate(() => window.__envReady(15_000));
+    if (!ready.ok) throw new Error(ready.error);
+  }
+
+  list(transport) {
+    return this.page.evaluate((t) => window.__envList(t), transport);
+  }
+
+  run(name, transport) {
+    return this.page.evaluate(([n, t]) => window.__envRun(n, t), [name, transport]);
+  }
+
+  async screenshot(file) {
+    await this.page.screenshot({ path: file });
+  }
+
+  async stop() {
+    if (this.browser) await withTimeout(this.browser.close(), 10_000, 'closing chromium').catch(() => {});
+    this.browser = null;
+  }
+}
+
+// ------------------------------------------------------------------------------------ Firefox
+
+/** A minimal W3C WebDriver client over Node's fetch (as in tests/browser/run.mjs). */
+class WebDriverClient {
+  constructor(base) {
+    this.base = base;
+    this.session = null;
+  }
+
+  async cmd(method, route, body, timeout = 60_000) {
+    const r = await fetch(`${this.base}${route}`, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeout),
+    });
+    const text = await r.text();
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error(`WebDriver ${method} ${route}: HTTP ${r.status}, not JSON: ${text.slice(0, 200)}`);
+    }
+    const value = json.value;
+    if (!r.ok || (value && typeof value === 'object' && value.error)) throw new Error(`WebDriver ${method} ${route}: ${value && value.error}: ${value && value.message}`);
+    return value;
+  }
+
+  s(route) {
+    return `/session/${this.session}${route}`;
+  }
+}
+
+class FirefoxDriver {
+  name = 'firefox';
+
+  async start() {
+    this.proc = spawn(GECKODRIVER, ['--host', '127.0.0.1', '--port', '0', '--websocket-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.output = '';
+    const base = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`geckodriver did not start within 15 s:\n${this.output}`)), 15_000);
+      const onData = (chunk) => {
+        this.output += chunk;
+        const m = /Listening on (127\.0\.0\.1:\d+)/.exec(this.output);
+        if (m) {
+          clearTimeout(timer);
+          resolve(`http://${m[1]}`);
+        }
+      };
+      this.proc.stdout.setEncoding('utf8').on('data', onData);
+      this.proc.stderr.setEncoding('utf8').on('data', (c) => { this.output += c; });
+      this.proc.once('error', (e) => { clearTimeout(timer); reject(new Error(`cannot run ${GECKODRIVER}: ${e.message}`)); });
+      this.proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`geckodriver exited (${code}):\n${this.output}`)); });
+    });
+    this.wd = new WebDriverClient(base);
+    const value = await this.wd.cmd('POST', '/session', {
+      capabilities: {
+        alwaysMatch: {
+          browserName: 'firefox',
+          pageLoadStrategy: 'normal',
+          timeouts: { script: 45_000, pageLoad: 15_000, implicit: 0 },
+          'moz:firefoxOptions': { binary: FIREFOX, args: ['-headless'], prefs: { 'network.proxy.type': 0 } },
+        },
+      },
+    });
+    this.wd.session = value.sessionId;
+    this.firefoxPid = value.capabilities && value.capabilities['moz:processID'];
+  }
+
+  // Scripts answer done({ value }) or done({ harnessError }): a bare result object with an `error`
+  // field (as every case result has) would read as a WebDriver error.
+  async exec(script, args = []) {
+    const r = await this.wd.cmd('POST', this.wd.s('/execute/async'), { script, args });
+    if (!r || typeof r !== 'object' || !('value' in r || 'harnessError' in r)) throw new Error(`unexpected script answer: ${JSON.stringify(r)}`);
+    if (r.harnessError) throw new Error(r.harnessError);
+    return r.value;
+  }
+
+  async load(url) {
+    await this.wd.cmd('POST', this.wd.s('/url'), { url });
+    const ready = await this.exec('const done = arguments[arguments.length - 1]; window.__envReady(15000).then((value) => done({ value }), (e) => done({ harnessError: String(e) }));');
+    if (!ready.ok) throw new Error(ready.error);
+  }
+
+  list(transport) {
+    return this.exec(`const [t, done] = arguments;
+      Promise.resolve().then(() => window.__envList(t)).then((value) => done({ value }), (e) => done({ harnessError: String(e && e.stack || e) }));`, [transport]);
+  }
+
+  run(name, transport) {
+    return this.exec(`const [n, t, done] = arguments;
+      Promise.resolve().then(() => window.__envRun(n, t)).then((value) => done({ value }), (e) => done({ harnessError: 'harness: ' + (e && e.stack || e) }));`, [name, transport]);
+  }
+
+  async screenshot(file) {
+    const b64 = await this.wd.cmd('GET', this.wd.s('/screenshot'));
+    fs.writeFileSync(file, Buffer.from(b64, 'base64'));
+  }
+
+  async stop() {
+    if (this.wd && this.wd.session) {
+      const id = this.wd.session;
+      this.wd.session = null;
+      await this.wd.cmd('DELETE', `/session/${id}`, undefined, 20_000).catch(() => {});
+    }
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
+      const exited = new Promise((r) => this.proc.once('exit', r));
+      this.proc.kill('SIGTERM');
+      await withTimeout(exited, 3000, 'geckodriver exit').catch(() => this.proc.kill('SIGKILL'));
+    }
+    this.proc = null;
+    if (this.firefoxPid) {
+      try {
+        process.kill(this.firefoxPid, 0);
+        process.kill(this.firefoxPid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------ browser groups
+
+/** The (environment, page, transports) a browser runs. */
+function browserPlan(browser, { B, P, opts }) {
+  const b = `${encodeURIComponent(B)}&p=${encodeURIComponent(P)}`;
+  const plan = [];
+  if (opts.envs.includes('sw')) {
+    plan.push({ env: 'service-worker', url: `/tests/envs/sw.html?b=${b}`, transports: SW_TRANSPORTS });
+    plan.push({ env: 'service-worker-without-eventsource', url: `/tests/envs/sw.html?b=${b}&strip=1`, transports: ['auto'] });
+  }
+  if (opts.envs.includes('worker')) {
+    plan.push({ env: 'worker', url: `/tests/envs/worker.html?b=${b}`, transports: WORKER_TRANSPORTS });
+  }
+  if (opts.envs.includes('old')) {
+    for (const v of OLD_VARIANTS) plan.push({ env: `old:${v}`, url: `/tests/envs/old.html?variant=${v}&b=${b}`, transports: ['auto'] });
+  }
+  return plan;
+}
+
+async function runBrowserGroup(driver, { A, B, P, opts }) {
+  const b = driver.name;
+  try {
+    await withTimeout(driver.start(), 60_000, `starting ${b}`);
+  } catch (e) {
+    result(`${b}: start the browser`, false, e.stack || e.message);
+    return;
+  }
+  try {
+    for (const { env, url, transports } of browserPlan(b, { B, P, opts })) {
+      for (const transport of transports) {
+        const cell = `${b} ${env} × ${transport}`;
+        // One page load per environment and transport; the cases run one after the other in it.
+        let names;
+        try {
+          await driver.load(`${A}${url}`);
+          names = await withTimeout(driver.list(transport), 20_000, 'listing the cases');
+        } catch (e) {
+          result(`${b} ${env} [${transport}]: load the page, start the environment, list the cases`, false, e.message, { cell });
+          await driver.screenshot(path.join(outDir, `${b}-${env.replace(/:/g, '-')}-${transport}-load.png`)).catch(() => {});
+          continue;
+        }
+        for (const name of names.flatMap((n) => Array(opts.repeat).fill(n))) {
+          const label = `${b} ${env} [${transport}] ${name}`;
+          if (opts.case && !label.includes(opts.case)) continue;
+          const started = Date.now();
+          let res;
+          try {
+            res = await withTimeout(driver.run(name, transport), 45_000, label);
+          } catch (e) {
+            res = { ok: false, error: `runner: ${e.message}`, log: [] };
+          }
+          caseResult(label, res, { ms: Date.now() - started, cell, strict: opts.strict, verbose: opts.verbose });
+        }
+      }
+    }
+  } finally {
+    await driver.stop();
+  }
+}
+
+// ------------------------------------------------------------------------------------ main
+
+const cleanups = [];
+async function cleanup() {
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()();
+    } catch {
+      /* keep going */
+    }
+  }
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) {
+    console.log('usage: node tests/envs/run.mjs [--env node,sw,worker,old] [--browser chromium,firefox] [--case SUBSTRING] [--repeat N] [--dist DIR] [--strict] [--verbose]');
+    return;
+  }
+  const started = Date.now();
+  fs.mkdirSync(outDir, { recursive: true });
+  const dist = path.join(servedDist, 'index.js');
+  if (!fs.existsSync(dist)) {
+    result('dist/index.js exists (run `npm run build` first)', false);
+    return;
+  }
+  // A build older than its sources tests yesterday's code: say so (the build is not ours to run).
+  const built = fs.statSync(dist).mtimeMs;
+  const newer = ['src', 'js'].flatMap((d) => fs.readdirSync(path.join(root, d), { recursive: true }).map((f) => path.join(d, f)))
+    .filter((f) => fs.statSync(path.join(root, f)).isFile() && fs.statSync(path.join(root, f)).mtimeMs > built);
+  if (newer.length) console.log(`warning: dist/index.js is older than ${newer.join(', ')}; run \`npm run build\` to test the current sources`);
+
+  const server = await startServer({ port: 0, ports: 1, files: { '/dist/': servedDist, '/tests/envs/': here } });
+  cleanups.push(() => server.close());
+  const [A, B] = server.urls;
+  const pacer = await startPacer({ target: server.ports[1], bytesPerSecond: 6_000_000 });
+  cleanups.push(() => pacer.close());
+  const P = pacer.url;
+  console.log(`server: A = ${A} (pages, same-origin), B = ${B} (cross-origin), P = ${P} (B through a proxy that paces responses at 6 MB/s)`);
+
+  const groups = [];
+  const groupNames = [];
+  if (opts.envs.includes('node')) {
+    groups.push(runNodeGroup({ A, B, opts }));
+    groupNames.push('node');
+  }
+  const browserEnvs = opts.envs.some((e) => e !== 'node');
+  for (const name of browserEnvs ? opts.browsers : []) {
+    const driver = name === 'chromium' ? new ChromiumDriver() : new FirefoxDriver();
+    cleanups.push(() => driver.stop());
+    groups.push(runBrowserGroup(driver, { A, B, P, opts }));
+    groupNames.push(name);
+  }
+  // The groups share the server but nothing else; running them at once keeps the suite short.
+  const timed = (name, p) => p.finally(() => console.log(`-- ${name} done after ${((Date.now() - started) / 1000).toFixed(1)} s`));
+  await Promise.all(groups.map((g, i) => timed(groupNames[i], g)));
+
+  if (browserEnvs) {
+    // The wasm module is inlined in dist/index.js and instantiated synchronously: no page or
+    // worker asks for a .wasm file (which the simulated browsers without fetch could not load), nor
+    // for the JavaScript core that dist/index.js imports only where WebAssembly cannot run.
+    const fetched = server.getLog('').filter((r) => /\.wasm$|core\.mjs$/.test(r.path)).map((r) => r.path);
+    result('no environment requested a .wasm file or fell back to the JavaScript core (the inlined wasm ran everywhere)', fetched.length === 0, `requested: ${fetched.join(', ')}`);
+  }
+
+  for (const bug of KNOWN_BUGS) {
+    const seen = knownSeen.get(bug.id);
+    if (seen) console.log(`known library bug ${opts.strict ? 'FAILED' : 'tolerated'} in ${seen.length} case runs (${bug.id}): ${bug.what}\n  in: ${seen.join('; ')}`);
+  }
+  if (matrix.size) {
+    console.log('matrix (environment × transport: passed/failed):');
+    for (const [cell, m] of [...matrix].sort()) console.log(`  ${cell.padEnd(44)} ${m.pass}/${m.fail}${m.fail ? '  FAIL' : ''}`);
+  }
+  fs.writeFileSync(path.join(outDir, 'report.json'), JSON.stringify({ report, knownBugs: Object.fromEntries(knownSeen) }, null, 1));
+  console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s; report: ${path.relative(root, path.join(outDir, 'report.json'))}`);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    console.log(`\n${sig}: stopping`);
+    cleanup().finally(() => {
+      console.log(`${passed} passed, ${failed + 1} failed`);
+      process.exit(130);
+    });
+  });
+}
+
+try {
+  await main();
+} catch (e) {
+  result('runner', false, e.stack || e.message);
+} finally {
+  await cleanup();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;

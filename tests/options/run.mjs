@@ -1,0 +1,549 @@
+#!/usr/bin/env node
+// Browser suite for the options beyond the standard (README "Beyond the standard"): request
+// headers, method/body, credentials, custom fetch, how the last event ID travels, the
+// reconnection policy, heartbeats, page lifecycle, error details, event size limit, async
+// iteration and streams, connection sharing in a page and across tabs.
+//
+//   node tests/options/run.mjs [--browser chromium|firefox] [--case SUBSTRING] [--strict] [--verbose] [--dist DIR]
+//
+// Starts the SSE test server itself (origin A = main port, which also serves /dist/ and
+// /tests/options/; B = A+1, another origin; C = A+2, used only by /seq so that no socket is
+// shared with anything else; and a port where nothing listens). Every case runs in a fresh page:
+// Chromium through playwright-core (a new page per case; the runner can act for the page, e.g.
+// context.setOffline), Firefox through geckodriver with the small W3C WebDriver client below (a
+// fresh page load per case). The cross-tab sharing case is driven from here, with two pages.
+// Exit code 1 on any failure; the last line of output is exactly `N passed, M failed`.
+// Needs a build: `npm run build`.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../server/sse-server.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+let distDir = path.join(root, 'dist'); // --dist DIR serves another build (a mutant, to check that cases fail)
+const HOME = process.env.HOME || '/root';
+const CHROMIUM = '/usr/bin/chromium';
+const FIREFOX = '/usr/bin/firefox-esr';
+const GECKODRIVER = [path.join(HOME, '.cargo/bin/geckodriver'), '/usr/local/bin/geckodriver', '/usr/bin/geckodriver'].find((p) => fs.existsSync(p)) || 'geckodriver';
+const CASE_TIMEOUT = 25_000; // runner side; the page gives up on a case earlier (12 s by default)
+
+// Page errors fail a case, except these known library bugs: each is tolerated, counted and
+// reported at the end (`--strict` fails on them). Delete an entry once the bug is fixed.
+const KNOWN_BUGS = [
+  {
+    id: 'fetch-cancel-after-abort',
+    match: /^unhandled rejection: AbortError\b/,
+    what: 'src/transport/fetch.rs run(): when the core refuses a response (HTTP status, content type) or the source is closed, ' +
+      'the request was already aborted by Action::Abort, and `let _ = body.cancel()` / `let _ = reader.cancel()` drop a promise ' +
+      'that rejects with that AbortError → "Uncaught (in promise) AbortError" in the page (also reported by tests/browser/run.mjs).',
+  },
+];
+const knownSeen = new Map();
+
+// ------------------------------------------------------------------------------------ arguments
+
+function parseArgs(argv) {
+  const opts = { browsers: ['chromium', 'firefox'], case: null, verbose: false, strict: false };
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
+    const val = () => {
+      const v = inline !== undefined ? inline : argv[++i];
+      if (v === undefined) throw new Error(`${name} needs a value`);
+      return v;
+    };
+    if (name === '--browser') {
+      const b = val();
+      if (!['chromium', 'firefox'].includes(b)) throw new Error(`--browser must be chromium or firefox, not ${b}`);
+      opts.browsers = [b];
+    } else if (name === '--case') opts.case = val();
+    else if (name === '--verbose' || name === '-v') opts.verbose = true;
+    else if (name === '--strict') opts.strict = true;
+    else if (name === '--dist') distDir = path.resolve(val());
+    else if (name === '--help' || name === '-h') opts.help = true;
+    else throw new Error(`unknown argument: ${argv[i]}`);
+  }
+  return opts;
+}
+
+// ------------------------------------------------------------------------------------ reporting
+
+let passed = 0;
+let failed = 0;
+const indent = (s, pad) => String(s).split('\n').map((l) => pad + l).join('\n');
+
+function result(label, ok, detail = '', ms) {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${label}${ms !== undefined ? ` (${ms} ms)` : ''}`);
+  if (!ok && detail) console.log(indent(detail, '     '));
+}
+
+/** Splits page errors into unknown ones and known library bugs (recorded). */
+function triage(errors, label, strict) {
+  const unknown = [];
+  for (const err of errors || []) {
+    const bug = KNOWN_BUGS.find((k) => k.match.test(err));
+    if (bug) {
+      if (!knownSeen.has(bug.id)) knownSeen.set(bug.id, new Set());
+      knownSeen.get(bug.id).add(label);
+    }
+    if (!bug || strict) unknown.push(err);
+  }
+  return unknown;
+}
+
+// ------------------------------------------------------------------------------------ helpers
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** An origin on 127.0.0.1 where nothing listens (the port was free a moment ago). */
+function deadOrigin() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(`http://127.0.0.1:${port}`));
+    });
+  });
+}
+
+class Check extends Error {}
+function check(cond, message) {
+  if (!cond) throw new Check(message);
+}
+function same(actual, expected, message) {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  if (a !== e) throw new Check(`${message}:\n    expected ${e}\n    actual   ${a}`);
+}
+const consecutive = (ids) => ids.every((v, i) => i === 0 || v === ids[i - 1] + 1);
+
+/** Polls a runner-side condition (server state) every 20 ms until it holds or `ms` pass. */
+async function waitFor(pred, ms, what) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await pred()) return;
+    if (Date.now() > deadline) throw new Check(`timed out after ${ms} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// ------------------------------------------------------------------------------------ Chromium
+
+class ChromiumDriver {
+  name = 'chromium';
+
+  async start() {
+    const { chromium } = await import('playwright-core');
+    this.browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    this.context = await this.browser.newContext();
+  }
+
+  /** A new page (tab) in the shared context; `call(method, ...args)` calls window.__tab[method]. */
+  async openTab(url) {
+    const page = await this.context.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.exposeFunction('__runnerHook', (name, arg) => this.hook(name, arg));
+    const response = await page.goto(url, { waitUntil: 'load', timeout: 15_000 });
+    if (!response || !response.ok()) throw new Error(`GET ${url}: HTTP ${response && response.status()}`);
+    await page.evaluate(() => window.__waitReady(10_000));
+    return {
+      call: (method, ...args) => page.evaluate(([m, a]) => window.__tab[m](...a), [method, args]),
+      errors: () => page.evaluate(() => [...window.__pageErrors]),
+      close: () => page.close(),
+      page,
+    };
+  }
+
+  /** What a page may ask of the runner. */
+  async hook(name, arg) {
+    if (name === 'setOffline') return this.context.setOffline(Boolean(arg));
+    throw new Error(`unknown hook ${name}`);
+  }
+
+  async list(url) {
+    const tab = await this.openTab(url);
+    try {
+      return await tab.page.evaluate(() => window.__listCases());
+    } finally {
+      await tab.close();
+    }
+  }
+
+  async run(url, name) {
+    const tab = await this.openTab(url);
+    try {
+      return await tab.page.evaluate((n) => window.__run(n), name);
+    } finally {
+      await tab.close().catch(() => {});
+      await this.context.setOffline(false).catch(() => {});
+    }
+  }
+
+  async stop() {
+    if (this.browser) await withTimeout(this.browser.close(), 10_000, 'closing chromium').catch(() => {});
+    this.browser = null;
+  }
+}
+
+// ------------------------------------------------------------------------------------ Firefox (W3C WebDriver)
+
+class WebDriverClient {
+  constructor(base) {
+    this.base = base;
+    this.session = null;
+  }
+
+  async cmd(method, route, body, timeout = 60_000) {
+    const r = await fetch(`${this.base}${route}`, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeout),
+    });
+    const text = await r.text();
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error(`WebDriver ${method} ${route}: HTTP ${r.status}, not JSON: ${text.slice(0, 200)}`);
+    }
+    const value = json.value;
+    if (!r.ok || (value && typeof value === 'object' && value.error)) {
+      throw new Error(`WebDriver ${method} ${route}: ${value && value.error}: ${value && value.message}`);
+    }
+    return value;
+  }
+
+  s(route) {
+    return `/session/${this.session}${route}`;
+  }
+}
+
+class FirefoxDriver {
+  name = 'firefox';
+
+  async start() {
+    this.proc = spawn(GECKODRIVER, ['--host', '127.0.0.1', '--port', '0', '--websocket-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.output = '';
+    const base = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`geckodriver did not start within 15 s:\n${this.output}`)), 15_000);
+      const onData = (chunk) => {
+        this.output += chunk;
+        const m = /Listening on (127\.0\.0\.1:\d+)/.exec(this.output);
+        if (m) {
+          clearTimeout(timer);
+          resolve(`http://${m[1]}`);
+        }
+      };
+      this.proc.stdout.setEncoding('utf8').on('data', onData);
+      this.proc.stderr.setEncoding('utf8').on('data', (c) => { this.output += c; });
+      this.proc.once('error', (e) => { clearTimeout(timer); reject(new Error(`cannot run ${GECKODRIVER}: ${e.message}`)); });
+      this.proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`geckodriver exited (${code}):\n${this.output}`)); });
+    });
+    this.wd = new WebDriverClient(base);
+    const value = await this.wd.cmd('POST', '/session', {
+      capabilities: {
+        alwaysMatch: {
+          browserName: 'firefox',
+          pageLoadStrategy: 'normal',
+          timeouts: { script: CASE_TIMEOUT, pageLoad: 15_000, implicit: 0 },
+          'moz:firefoxOptions': { binary: FIREFOX, args: ['-headless'], prefs: { 'network.proxy.type': 0 } },
+        },
+      },
+    });
+    this.wd.session = value.sessionId;
+    this.firefoxPid = value.capabilities && value.capabilities['moz:processID'];
+    this.main = await this.wd.cmd('GET', this.wd.s('/window'));
+    this.current = this.main;
+  }
+
+  async switchTo(handle) {
+    if (this.current === handle) return;
+    await this.wd.cmd('POST', this.wd.s('/window'), { handle });
+    this.current = handle;
+  }
+
+  async exec(script, args = []) {
+    const r = await this.wd.cmd('POST', this.wd.s('/execute/async'), {
+      script: `const done = arguments[arguments.length - 1];
+        const run = async (...args) => { ${script} };
+        run(...Array.prototype.slice.call(arguments, 0, -1)).then((value) => done({ ok: true, value }), (e) => done({ ok: false, error: String(e && e.stack || e) }));`,
+      args,
+    }, CASE_TIMEOUT + 5000);
+    if (!r.ok) throw new Error(r.error);
+    return r.value;
+  }
+
+  async load(url) {
+    await this.wd.cmd('POST', this.wd.s('/url'), { url });
+    await this.exec('await window.__waitReady(10000);');
+  }
+
+  async openTab(url) {
+    const { handle } = await this.wd.cmd('POST', this.wd.s('/window/new'), { type: 'tab' });
+    await this.switchTo(handle);
+    await this.load(url);
+    const call = async (method, ...args) => {
+      await this.switchTo(handle);
+      return this.exec('const [m, a] = args; return window.__tab[m](...a);', [method, args]);
+    };
+    return {
+      call,
+      errors: async () => {
+        await this.switchTo(handle);
+        return this.exec('return [...window.__pageErrors];');
+      },
+      close: async () => {
+        await this.switchTo(handle);
+        await this.wd.cmd('DELETE', this.wd.s('/window'));
+        this.current = null;
+        await this.switchTo(this.main);
+      },
+    };
+  }
+
+  async list(url) {
+    await this.switchTo(this.main);
+    await this.load(url);
+    return this.exec('return window.__listCases();');
+  }
+
+  async run(url, name) {
+    await this.switchTo(this.main);
+    await this.load(url);
+    return this.exec('return window.__run(args[0]);', [name]);
+  }
+
+  async stop() {
+    if (this.wd && this.wd.session) {
+      const id = this.wd.session;
+      this.wd.session = null;
+      await this.wd.cmd('DELETE', `/session/${id}`, undefined, 20_000).catch(() => {});
+    }
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
+      const exited = new Promise((r) => this.proc.once('exit', r));
+      this.proc.kill('SIGTERM');
+      await withTimeout(exited, 3000, 'geckodriver exit').catch(() => this.proc.kill('SIGKILL'));
+    }
+    this.proc = null;
+    if (this.firefoxPid) {
+      try {
+        process.kill(this.firefoxPid, 0);
+        process.kill(this.firefoxPid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------ runner-driven cases
+
+/**
+ * share: 'tabs': two pages of one origin share one connection; when the leader page goes, the
+ * other takes over from the last event ID, with no gap and no repeat.
+ */
+async function tabsCase(driver, { server, A, pageUrl, runId }, how) {
+  const key = `${runId}-tabs-${how}`;
+  const url = `${A}/stream?n=100000&interval=20&ids=1&key=${key}`;
+  const tabs = [];
+  try {
+    const p1 = await driver.openTab(pageUrl);
+    tabs.push(p1);
+    same(await p1.call('start', url), 'fetch', "share: 'tabs' uses our own transport");
+    check(await p1.call('waitIds', 2), 'page 1 gets events');
+    const p2 = await driver.openTab(pageUrl);
+    tabs.push(p2);
+    await p2.call('start', url, 100); // page 2 busy for 100 ms after new EventSource()
+    check(await p2.call('waitIds', 3), 'page 2 gets events');
+    same(server.getLog(key).length, 1, 'one request at the server for both pages');
+    same(server.openCount(key), 1, 'one open connection');
+    const [s1, s2] = [await p1.call('state'), await p2.call('state')];
+    check(consecutive(s1.ids) && s1.ids[0] === 1, `page 1: ids from 1, no gap: ${JSON.stringify(s1.ids)}`);
+    check(consecutive(s2.ids), `page 2: no gap: ${JSON.stringify(s2.ids)}`);
+    check(s1.ids.includes(s2.ids[0]), `page 2 joined the same stream (${s2.ids[0]} in page 1's ids)`);
+    same([s1.opens, s2.opens], [1, 1], 'one open event on each page');
+    same([s1.early, s2.early], [[], []], 'no message before open (in readyState CONNECTING) on either page');
+    // The leader (page 1, first to ask for the lock) goes away: the page, or its source.
+    if (how === 'page') {
+      tabs.shift();
+      await p1.close();
+    } else {
+      await p1.call('close');
+    }
+    const atClose = how === 'source' ? (await p1.call('state')).ids.length : 0;
+    const n = (await p2.call('state')).ids.length;
+    check(await p2.call('waitIds', n + 6, 8000), 'page 2 keeps receiving after page 1 closed');
+    const log = server.getLog(key);
+    same(log.length, 2, 'page 2 opened a new connection');
+    const used = Number(log[1].lastEventIdUsed);
+    same(log[1].lastEventIdSource, 'header', `the takeover request carried the last event ID (same-origin: as Last-Event-ID; it was ${log[1].lastEventIdUsed})`);
+    const after = await p2.call('state');
+    check(after.ids.includes(used) && after.ids.includes(used + 1), `page 2 had ${used} and then got ${used + 1} from the new connection`);
+    check(consecutive(after.ids), `page 2: no gap, no repeat: ${JSON.stringify(after.ids)}`);
+    same([after.opens, after.errors, after.readyState], [1, [], 1], 'page 2: no second open, no error, OPEN');
+    await waitFor(() => server.openCount(key) === 1, 3000, 'the old connection closed at the server');
+    if (how === 'source') {
+      const s1after = await p1.call('state');
+      same(s1after.readyState, 2, 'page 1: its source is closed');
+      same(s1after.ids.length, atClose, 'page 1 got no event after close()');
+    }
+    await p2.call('close');
+    await waitFor(() => server.openCount(key) === 0, 3000, 'closing the last source closed the connection');
+    const pageErrors = [];
+    for (const tab of tabs) pageErrors.push(...(await tab.errors()));
+    return { ok: true, pageErrors };
+  } finally {
+    for (const tab of tabs) await tab.close().catch(() => {});
+  }
+}
+
+const RUNNER_CASES = [
+  { name: "share: 'tabs': two pages of an origin share one connection; the leader page closes → the other takes over from the last event ID, no gap or repeat", fn: (d, env) => tabsCase(d, env, 'page') },
+  { name: "share: 'tabs': the leader page closes its source → the other page takes over from the last event ID, no gap or repeat", fn: (d, env) => tabsCase(d, env, 'source') },
+];
+
+// ------------------------------------------------------------------------------------ the run
+
+async function runBrowser(driver, env, opts) {
+  const b = driver.name;
+  try {
+    await withTimeout(driver.start(), 60_000, `starting ${b}`);
+  } catch (e) {
+    result(`${b}: start the browser`, false, e.stack || e.message);
+    return;
+  }
+  const runId = `${b}-${Date.now().toString(36)}`;
+  const pageUrl = `${env.A}/tests/options/index.html?b=${encodeURIComponent(env.B)}&c=${encodeURIComponent(env.C)}&dead=${encodeURIComponent(env.dead)}&browser=${b}&run=${runId}`;
+  let list;
+  try {
+    list = await withTimeout(driver.list(pageUrl), 30_000, 'listing the cases');
+  } catch (e) {
+    result(`${b}: load the page and list its cases`, false, e.message);
+    return;
+  }
+  for (const c of list) {
+    if (c.browsers && !c.browsers.includes(b)) continue;
+    if (opts.case && !c.name.includes(opts.case)) continue;
+    const label = `${b}: ${c.name}`;
+    const started = Date.now();
+    let res;
+    try {
+      res = await withTimeout(driver.run(pageUrl, c.name), CASE_TIMEOUT, label);
+    } catch (e) {
+      res = { ok: false, error: `runner: ${e.message}`, log: [] };
+    }
+    const unknown = triage(res.pageErrors, label, opts.strict);
+    if (res.ok && unknown.length) {
+      res.ok = false;
+      res.error = `errors in the page:\n${indent(unknown.join('\n'), '  ')}`;
+    }
+    const lines = res.log || [];
+    // Long logs (a source reconnecting every 50 ms) are cut in the middle.
+    const shown = lines.length > 60 ? [...lines.slice(0, 40), `… ${lines.length - 55} more …`, ...lines.slice(-15)] : lines;
+    const detail = res.ok ? '' : `${res.error}\nevents:\n${indent(shown.join('\n') || '(none)', '  ')}`;
+    result(label, res.ok, detail, Date.now() - started);
+    if (res.ok && opts.verbose) console.log(indent((res.log || []).join('\n'), '       '));
+  }
+  for (const c of RUNNER_CASES) {
+    if (opts.case && !c.name.includes(opts.case)) continue;
+    const label = `${b}: ${c.name}`;
+    const started = Date.now();
+    let res;
+    try {
+      res = await withTimeout(c.fn(driver, { ...env, pageUrl, runId }), CASE_TIMEOUT, label);
+    } catch (e) {
+      res = { ok: false, error: e instanceof Check ? e.message : `runner: ${e.stack || e.message}` };
+    }
+    const unknown = triage(res.pageErrors, label, opts.strict);
+    if (res.ok && unknown.length) {
+      res.ok = false;
+      res.error = `errors in the page:\n${indent(unknown.join('\n'), '  ')}`;
+    }
+    result(label, res.ok, res.ok ? '' : res.error, Date.now() - started);
+  }
+}
+
+const cleanups = [];
+async function cleanup() {
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()();
+    } catch {
+      /* keep going */
+    }
+  }
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) {
+    console.log('usage: node tests/options/run.mjs [--browser chromium|firefox] [--case SUBSTRING] [--strict] [--verbose] [--dist DIR]');
+    return;
+  }
+  const started = Date.now();
+  if (!fs.existsSync(path.join(distDir, 'index.js'))) {
+    result('dist/index.js exists (run `npm run build` first)', false);
+    return;
+  }
+  const server = await startServer({ port: 0, ports: 2, files: { '/dist/': distDir, '/tests/options/': here } });
+  cleanups.push(() => server.close());
+  const [A, B, C] = server.urls;
+  const dead = await deadOrigin();
+  console.log(`server: A = ${A}, B = ${B}, C = ${C} (/seq only); nothing listens on ${dead}`);
+  const env = { server, A, B, C, dead };
+  for (const name of opts.browsers) {
+    const driver = name === 'chromium' ? new ChromiumDriver() : new FirefoxDriver();
+    cleanups.push(() => driver.stop());
+    const t0 = Date.now();
+    try {
+      await runBrowser(driver, env, opts);
+    } finally {
+      await driver.stop();
+    }
+    console.log(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  for (const bug of KNOWN_BUGS) {
+    const seen = knownSeen.get(bug.id);
+    if (seen) console.log(`known library bug ${opts.strict ? 'FAILED' : 'tolerated'} in ${seen.size} cases (${bug.id}): ${bug.what}`);
+  }
+  console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    console.log(`\n${sig}: stopping`);
+    cleanup().finally(() => {
+      console.log(`${passed} passed, ${failed + 1} failed`);
+      process.exit(130);
+    });
+  });
+}
+
+try {
+  await main();
+} catch (e) {
+  result('runner', false, e.stack || e.message);
+} finally {
+  await cleanup();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;
