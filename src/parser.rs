@@ -152,9 +152,18 @@ impl Parser {
         if self.id_buffer != self.last_event_id {
             self.last_event_id.clone_into(&mut self.id_buffer);
         }
-        // Don't keep a huge buffer alive after a big event on a connection that is gone.
-        if self.carry.capacity() > 64 * 1024 {
+        self.release_big_buffers();
+    }
+
+    /// Gives back buffers that one big line or event inflated, so that a stream of small events
+    /// doesn't keep megabytes reserved (wasm memory never shrinks, but freed blocks are reused).
+    fn release_big_buffers(&mut self) {
+        const KEEP: usize = 64 * 1024;
+        if self.carry.is_empty() && self.carry.capacity() > KEEP {
             self.carry = Vec::new();
+        }
+        if self.data.is_empty() && self.data.capacity() > KEEP {
+            self.data = String::new();
         }
     }
 
@@ -204,6 +213,7 @@ impl Parser {
                 self.drop_event();
                 return Err(TooLarge { limit: self.max });
             }
+            self.carry.reserve_exact(room_within(self.carry.len(), self.carry.capacity(), rest.len(), self.max));
             self.carry.extend_from_slice(rest);
         }
         Ok(())
@@ -231,6 +241,7 @@ impl Parser {
 
     fn carried_line<F: FnMut(Output<'_>)>(&mut self, tail: &[u8], out: &mut F) -> Result<(), TooLarge> {
         let mut line = core::mem::take(&mut self.carry);
+        line.reserve_exact(room_within(line.len(), line.capacity(), tail.len(), self.max));
         line.extend_from_slice(tail);
         let result = self.line(&line, out);
         line.clear();
@@ -261,6 +272,8 @@ impl Parser {
                 if self.data.len() + value.len() + 1 > self.max {
                     return Err(TooLarge { limit: self.max });
                 }
+                let room = room_within(self.data.len(), self.data.capacity(), value.len() + 1, self.max);
+                self.data.reserve_exact(room);
                 self.data.push_str(&value);
                 self.data.push('\n');
             }
@@ -295,6 +308,7 @@ impl Parser {
         out(Output::Event(Event { event_type, data, id: &self.last_event_id }));
         self.data.clear();
         self.event_type.clear();
+        self.release_big_buffers();
     }
 
     /// Whether the stream so far ends exactly between events: no partial line, no field of an
@@ -321,7 +335,19 @@ impl Parser {
         self.data.clear();
         self.event_type.clear();
         self.after_cr = false;
+        self.release_big_buffers();
     }
+}
+
+/// How much to `reserve_exact` for `extra` more bytes in a buffer of `len`/`capacity`: double,
+/// as `Vec` would, but never past `max` (beyond what is needed), so that a buffer approaching
+/// the event size limit does not reserve twice the limit.
+fn room_within(len: usize, capacity: usize, extra: usize, max: usize) -> usize {
+    let needed = len + extra;
+    if needed <= capacity {
+        return 0;
+    }
+    needed.max(capacity.saturating_mul(2).min(max)) - len
 }
 
 /// Appends `bytes` decoded as UTF-8, with U+FFFD for each maximal invalid subpart.
@@ -329,5 +355,37 @@ fn push_lossy(dst: &mut String, bytes: &[u8]) {
     match core::str::from_utf8(bytes) {
         Ok(s) => dst.push_str(s),
         Err(_) => dst.push_str(&String::from_utf8_lossy(bytes)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_never_reserve_far_past_the_limit() {
+        // A line fed in 7-byte pieces up to the limit: doubling alone would reserve ~2x.
+        let max = 100_000;
+        let mut p = Parser::with_max_event_size(max);
+        let piece = [b'x'; 7];
+        p.feed(b"data:", |_| {}).unwrap();
+        while p.carry.len() + piece.len() <= max {
+            p.feed(&piece, |_| {}).unwrap();
+        }
+        assert!(p.carry.capacity() <= max + piece.len(), "carry reserved {}", p.carry.capacity());
+        assert!(p.feed(&[b'x'; 64], |_| {}).is_err());
+        assert!(p.carry.capacity() <= 64 * 1024, "an oversized line's buffer is given back");
+
+        // The same for an event's data, line by line.
+        let mut p = Parser::with_max_event_size(max);
+        let line = [b"data: ".as_slice(), &[b'y'; 993], b"\n"].concat();
+        while p.data.len() + 1000 <= max {
+            p.feed(&line, |_| {}).unwrap();
+        }
+        assert!(p.data.capacity() <= max + 1000, "data reserved {}", p.data.capacity());
+        let mut seen = 0;
+        p.feed(b"\n", |_| seen += 1).unwrap();
+        assert_eq!(seen, 1);
+        assert!(p.data.capacity() <= 64 * 1024, "a big event's buffer is given back after dispatch");
     }
 }

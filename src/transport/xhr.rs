@@ -20,6 +20,9 @@ use crate::driver::ResponseHeaders;
 /// Past this many UTF-16 units of `responseText`, the request is recycled.
 pub(crate) const RECYCLE_AFTER: u32 = 4 * 1024 * 1024;
 
+/// New text goes to the core in slices of at most this many UTF-16 units.
+const SLICE: u32 = 64 * 1024;
+
 /// A request in flight, with the callbacks it needs alive.
 pub(crate) struct XhrRequest {
     xhr: XmlHttpRequest,
@@ -156,11 +159,21 @@ fn deliver(state: &State) -> bool {
     let len = text.length();
     let from = state.offset.get();
     if len > from {
-        let new: String = text.substring(from, len).into();
-        state.offset.set(len);
-        if !state.feed.bytes(new.as_bytes()) {
-            state.done.set(true);
-            return false;
+        // In slices: a progress event can bring megabytes, and the core should see (and be
+        // able to refuse) a huge line before all of it is copied into wasm memory.
+        let mut at = from;
+        while at < len {
+            let mut end = (at + SLICE).min(len);
+            if end < len && (0xD800..0xDC00).contains(&(text.char_code_at(end - 1) as u32)) {
+                end += 1; // keep a surrogate pair together
+            }
+            let slice: String = text.substring(at, end).into();
+            at = end;
+            state.offset.set(at);
+            if !state.feed.bytes(slice.as_bytes()) {
+                state.done.set(true);
+                return false;
+            }
         }
         if len > RECYCLE_AFTER && state.feed.recycle() {
             state.done.set(true);
