@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// Where the time goes: a CPU profile of one client on one workload, summarised by function.
+//
+//   node bench/profile.mjs [--clients esw-fetch,esw-native] [--workload a] [--top 25] [--minified]
+//
+// Not part of `npm run bench` and not a measurement to quote: the page is attached to DevTools
+// (Playwright enables the Network domain, which slows the native EventSource several-fold; the
+// Profiler adds its own overhead). Use it for the split between dispatch, parsing (wasm),
+// string handling and the browser's own work. By default this package is bundled unminified
+// from js/ and pkg/ (so functions keep their names); --minified profiles dist/index.js.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+import { startBenchServer } from './server.mjs';
+import { buildWorkload, HASH_SEED, HASH_SOURCE } from './workloads.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, '..');
+const buildDir = path.join(here, '.build');
+const argv = process.argv.slice(2);
+const option = (name, def) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def;
+};
+const clients = option('--clients', 'native,esw-native,esw-fetch').split(',');
+const workloadId = option('--workload', 'a');
+const top = Number(option('--top', 25));
+const minified = argv.includes('--minified');
+
+fs.mkdirSync(buildDir, { recursive: true });
+const POLY = {
+  'event-source-polyfill': "export { EventSourcePolyfill } from 'event-source-polyfill';",
+  eventsource: "export { EventSource } from 'eventsource';",
+  'fetch-event-source': "export { fetchEventSource } from '@microsoft/fetch-event-source';",
+  'eventsource-parser': "export { createParser } from 'eventsource-parser';",
+};
+for (const [name, contents] of Object.entries(POLY)) {
+  if (!clients.includes(name)) continue;
+  await esbuild.build({ stdin: { contents, resolveDir: root }, bundle: true, format: 'esm', outfile: path.join(buildDir, `${name}.js`), logLevel: 'warning' });
+}
+if (!minified) {
+  await esbuild.build({
+    entryPoints: [path.join(root, 'js/index.js')], bundle: true, format: 'esm', keepNames: true, target: 'es2020',
+    outfile: path.join(buildDir, 'esw-debug.js'), logLevel: 'warning', logOverride: { 'empty-import-meta': 'silent' },
+  });
+}
+
+const w = buildWorkload(workloadId);
+const harness = fs.readFileSync(path.join(here, 'harness.js'), 'utf8');
+const pages = new Map();
+const server = await startBenchServer({
+  workloads: { [workloadId]: w },
+  roots: { '/dist/': path.join(root, 'dist'), '/build/': buildDir },
+  page: (token) => `<!doctype html><meta charset="utf-8"><script>const T_START = performance.now();</script><script>const CFG = ${JSON.stringify(pages.get(token))};\n${HASH_SOURCE}\n${harness}</script>`,
+  latency: { events: 1, interval: 10 },
+});
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--enable-precise-memory-info', '--js-flags=--expose-gc'],
+});
+
+for (const client of clients) {
+  const token = `p${Math.random().toString(16).slice(2)}`;
+  pages.set(token, {
+    token, client, mode: 'throughput', workload: workloadId, events: w.events, timeout: 120_000, types: w.types,
+    hashSeed: HASH_SEED, hold: true, eswModule: minified ? '/dist/index.js' : '/build/esw-debug.js',
+  });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+  const waiting = server.expect(token, 130_000);
+  await page.goto(`${server.origin}/page?t=${token}`);
+  await page.waitForFunction(() => typeof window.__go === 'function');
+  await cdp.send('Profiler.start');
+  await page.evaluate(() => window.__go());
+  const { result } = await waiting;
+  const { profile } = await cdp.send('Profiler.stop');
+  await context.close();
+  summarise(client, result, profile);
+}
+await browser.close();
+await server.close();
+
+function summarise(client, result, profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const dt = profile.timeDeltas[i + 1] ?? 0;
+    const node = byId.get(profile.samples[i]);
+    const f = node.callFrame;
+    const file = f.url ? f.url.replace(/^.*\//, '') : '';
+    let key = f.functionName || '(anonymous)';
+    if (/^wasm|\.wasm/.test(f.url) || /^\$|^wasm-function/.test(f.functionName)) key = `wasm ${f.functionName}`;
+    else if (file) key = `${key} (${file}:${f.lineNumber + 1})`;
+    self.set(key, (self.get(key) || 0) + dt);
+    total += dt;
+  }
+  const rows = [...self].sort((a, b) => b[1] - a[1]);
+  const wasm = rows.filter(([k]) => k.startsWith('wasm ')).reduce((s, [, v]) => s + v, 0);
+  const idle = self.get('(idle)') || 0;
+  const busy = total - idle;
+  console.log(`\n## ${client} on (${workloadId}): ${result.ok ? `${Math.round((w.events / result.elapsed) * 1000)} events/s under the profiler` : `FAILED ${result.why || result.error}`}`);
+  console.log(`profile ${(total / 1000).toFixed(0)} ms, busy ${(busy / 1000).toFixed(0)} ms, of which wasm ${(wasm / 1000).toFixed(0)} ms (${((wasm / busy) * 100).toFixed(0)} %)`);
+  for (const [k, v] of rows.slice(0, top)) {
+    if (k === '(idle)') continue;
+    console.log(`${(v / 1000).toFixed(1).padStart(8)} ms ${((v / busy) * 100).toFixed(1).padStart(5)} %  ${k}`);
+  }
+}

@@ -1,0 +1,250 @@
+// Turns the benchmark's runs into the Markdown report: medians over rounds, ratios to native,
+// failures instead of figures for clients that did not deliver exactly the expected events.
+
+const POLYFILLS = ['event-source-polyfill', 'eventsource', 'fetch-event-source', 'eventsource-parser'];
+const LABEL = {
+  native: 'native',
+  'esw-native': 'esw native',
+  'esw-fetch': 'esw fetch',
+  'esw-xhr': 'esw xhr',
+  'esw-longpoll': 'esw longpoll',
+  'esw-global': 'esw classic script',
+  'event-source-polyfill': 'event-source-polyfill',
+  eventsource: 'eventsource',
+  'fetch-event-source': '@microsoft/fetch-event-source',
+  'eventsource-parser': 'eventsource-parser + fetch',
+};
+const KIB = 1024;
+const SIZE_TARGET = 12 * KIB;
+
+export function median(xs) {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const fmtRate = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e4 ? `${Math.round(x / 1e3)}k` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : `${Math.round(x)}`);
+const fmtMB = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const fmtMs = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
+const fmtRatio = (r) => (Number.isFinite(r) ? `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×` : '–');
+const fmtBytes = (b) => (b >= 10 * KIB ? `${(b / KIB).toFixed(1)} KiB` : `${(b / KIB).toFixed(2)} KiB`);
+const signed = (x) => `${x >= 0 ? '+' : '−'}${fmtMs(Math.abs(x))}`;
+
+export function formatReport({ meta, runs, workloads, clients, startupClients, throughputIds, sizes, withLatency }) {
+  const out = [];
+  const notes = [];
+  const note = (text) => {
+    let i = notes.indexOf(text);
+    if (i < 0) { notes.push(text); i = notes.length - 1; }
+    return `[^${i + 1}]`;
+  };
+
+  // Per (mode, workload, client): the runs, and a failure if any run failed.
+  const cell = (mode, workload, client) => {
+    const rs = runs.filter((r) => r.mode === mode && r.workload === workload && r.client === client);
+    const failed = rs.filter((r) => r.failure);
+    return { rs, ok: rs.filter((r) => !r.failure), failed, failure: failed.length ? failed[0].failure : null };
+  };
+  const failText = (c) => `✗ ${shortFailure(c.failure)}${note(`${LABEL[c.failed[0].client]}, ${c.failed[0].workload}: ${c.failure} (${c.failed.length} of ${c.rs.length} runs)`)}`;
+
+  // ---- figures (medians)
+  const fig = {};
+  for (const id of throughputIds) {
+    const w = workloads[id];
+    fig[id] = {};
+    for (const client of clients) {
+      const c = cell('throughput', id, client);
+      if (!c.rs.length) continue;
+      if (c.failure) { fig[id][client] = { failure: failText(c) }; continue; }
+      const elapsed = median(c.ok.map((r) => r.elapsed));
+      fig[id][client] = {
+        eps: (w.events / elapsed) * 1000,
+        mbps: w.body.length / elapsed / 1000,
+        heap: median(c.ok.map((r) => (r.heapPeak - r.heapBase) / 1e6)),
+        spread: spread(c.ok.map((r) => r.elapsed)),
+      };
+    }
+  }
+  const lat = {};
+  if (withLatency) {
+    for (const client of clients) {
+      const c = cell('latency', 'latency', client);
+      if (!c.rs.length) continue;
+      if (c.failure) { lat[client] = { failure: failText(c) }; continue; }
+      lat[client] = { p50: median(c.ok.map((r) => r.p50)), p90: median(c.ok.map((r) => r.p90)), p99: median(c.ok.map((r) => r.p99)), rtt: median(c.ok.map((r) => r.calibration.rtt)) };
+    }
+  }
+  const start = {};
+  for (const client of startupClients) {
+    const c = cell('startup', 'first', client);
+    if (!c.rs.length) continue;
+    start[client] = c.failure ? { failure: failText(c) } : {
+      ms: median(c.ok.map((r) => r.startup)),
+      load: median(c.ok.map((r) => r.phases.load)),
+      construct: median(c.ok.map((r) => r.phases.construct)),
+      firstEvent: median(c.ok.map((r) => r.phases.firstEvent)),
+    };
+  }
+
+  // ---- header
+  out.push('# eventsource-wasm benchmark', '');
+  out.push(`- Machine: ${meta.cpu}, ${meta.load}; Node ${meta.node}; ${meta.chromium.startsWith('Chrom') ? '' : 'Chromium '}${meta.chromium} (Debian, headless, driven by playwright-core without DevTools domains attached to the pages).`);
+  out.push(`- ${meta.date.slice(0, 16).replace('T', ' ')} UTC; ${meta.rounds} round(s) (latency: ${meta.latencyRounds}), clients interleaved, medians; every run in a fresh browser context; ran in ${Math.round(meta.runtime)} s.${meta.quick ? ' **Quick run: workloads at 10 % of their size, 1 round — a smoke test, not figures to quote.**' : ''}`);
+  if (meta.attachedPages) out.push(`- **Warning: ${meta.attachedPages} page(s) had a DevTools session attached; their figures are suspect.**`);
+  out.push(`- Versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+  out.push('- Columns "esw …" are this package with `transport: \'native\' | \'fetch\' | \'xhr\' | \'longpoll\'`. Cells: median (ratio to native). ✗: the client did not deliver exactly the expected events (checked by a checksum over type, data and lastEventId of every event), so it is not timed.');
+  out.push('');
+
+  // ---- throughput
+  if (throughputIds.length) {
+    const table = (title, key, fmt, unit) => {
+      out.push(`## ${title}`, '');
+      out.push(`| workload | ${clients.map((c) => LABEL[c]).join(' | ')} |`);
+      out.push(`|---|${clients.map(() => '--:').join('|')}|`);
+      for (const id of throughputIds) {
+        const base = fig[id].native && fig[id].native[key];
+        const cells = clients.map((c) => {
+          const f = fig[id][c];
+          if (!f) return '';
+          if (f.failure) return f.failure;
+          return c === 'native' ? `${fmt(f[key])}${unit}` : `${fmt(f[key])}${unit} (${fmtRatio(key === 'heap' ? f[key] / base : f[key] / base)})`;
+        });
+        out.push(`| ${workloads[id].title} | ${cells.join(' | ')} |`);
+      }
+      out.push('');
+    };
+    table('Throughput: events/s', 'eps', fmtRate, '');
+    table('Throughput: MB/s (event-stream bytes, 10⁶ B)', 'mbps', fmtMB, '');
+    table('Peak JS heap growth during the workload, MB', 'heap', (x) => x.toFixed(1), '');
+    const spreads = clients.map((c) => median(throughputIds.map((id) => fig[id][c] && fig[id][c].spread).filter((x) => x !== undefined)));
+    out.push(`Run-to-run spread (median over workloads of (max − min) / median of the run times): ${clients.map((c, i) => `${LABEL[c]} ${Number.isFinite(spreads[i]) ? `${Math.round(spreads[i] * 100)} %` : '–'}`).join(', ')}.`, '');
+  }
+
+  // ---- latency
+  if (withLatency && Object.keys(lat).length) {
+    out.push(`## Latency: server write → listener, one event every ${meta.latency.interval} ms for ${(meta.latency.events * meta.latency.interval) / 1000} s, ms`, '');
+    out.push(`| percentile | ${clients.map((c) => LABEL[c]).join(' | ')} |`);
+    out.push(`|---|${clients.map(() => '--:').join('|')}|`);
+    for (const p of ['p50', 'p90', 'p99']) {
+      const base = lat.native && lat.native[p];
+      out.push(`| ${p} | ${clients.map((c) => {
+        const l = lat[c];
+        if (!l) return '';
+        if (l.failure) return l.failure;
+        return c === 'native' ? fmtMs(l[p]) : `${fmtMs(l[p])} (${signed(l[p] - base)}, ${fmtRatio(l[p] / base)})`;
+      }).join(' | ')} |`);
+    }
+    out.push('');
+    const cal = runs.filter((r) => r.mode === 'latency' && r.calibration);
+    const shifted = cal.filter((r) => r.calibration.offset !== 0).length;
+    out.push(`Server and page read the same clocks (\`performance.timeOrigin + performance.now()\` on both sides); 20 fetch round trips per page check that they agree (fastest round trip: median ${fmtMs(median(cal.map((r) => r.calibration.rtt)))} ms${shifted ? `; in ${shifted} of ${cal.length} pages they did not, and the offset they allow was applied` : '; they did in every page'}). Cells: median of the per-run percentiles (difference to native, ratio).`, '');
+  }
+
+  // ---- start-up
+  if (Object.keys(start).length) {
+    out.push('## Start-up: script start → first event, cold (fresh context; fetching, compiling, instantiating included), ms', '');
+    const cs = startupClients.filter((c) => start[c]);
+    out.push(`| | ${cs.map((c) => LABEL[c]).join(' | ')} |`);
+    out.push(`|---|${cs.map(() => '--:').join('|')}|`);
+    out.push(`| start-up | ${cs.map((c) => {
+      const s = start[c];
+      if (s.failure) return s.failure;
+      return c === 'native' ? fmtMs(s.ms) : `${fmtMs(s.ms)} (${signed(s.ms - start.native.ms)}, ${fmtRatio(s.ms / start.native.ms)})`;
+    }).join(' | ')} |`);
+    for (const [key, label] of [['load', 'of which: loading the script'], ['construct', 'the constructor'], ['firstEvent', 'request → first event']]) {
+      out.push(`| ${label} | ${cs.map((c) => (start[c].failure ? '' : fmtMs(start[c][key]))).join(' | ')} |`);
+    }
+    out.push('', 'Phases are medians of their own, so they need not add up to the total.', '');
+  }
+
+  // ---- sizes
+  out.push('## Size: what the page downloads, minified, gzip -9', '');
+  out.push('| client | files | minified | gzip |');
+  out.push('|---|---|--:|--:|');
+  out.push('| native | – | 0 | 0 |');
+  for (const s of sizes) out.push(`| ${s.label} | ${s.files.map((f) => `\`${f}\``).join(', ')} | ${fmtBytes(s.min)} | ${fmtBytes(s.gzip)} |`);
+  out.push('');
+
+  // ---- targets
+  const T = [];
+  const target = (what, measured, pass) => T.push(`| ${what} | ${measured} | ${pass === null ? '–' : pass ? '✅' : '❌'} |`);
+  const val = (id, c, key) => fig[id] && fig[id][c] && !fig[id][c].failure ? fig[id][c][key] : NaN;
+  const has = (c) => clients.includes(c);
+  if (has('esw-fetch')) {
+    for (const id of ['a', 'd', 'f'].filter((x) => fig[x])) {
+      const r = val(id, 'esw-fetch', 'eps') / val(id, 'native', 'eps');
+      target(`fetch transport ≥ 2× native events/s on ${workloads[id].title}`, fmtRatio(r), Number.isFinite(r) ? r >= 2 : false);
+    }
+    if (fig.b) {
+      const r = val('b', 'esw-fetch', 'eps') / val('b', 'native', 'eps');
+      target(`fetch transport ≥ native events/s on ${workloads.b.title}`, fmtRatio(r), Number.isFinite(r) ? r >= 1 : false);
+    }
+    if (fig.c) {
+      const r = val('c', 'esw-fetch', 'mbps') / val('c', 'native', 'mbps');
+      target(`fetch transport ≥ native MB/s on ${workloads.c.title}`, fmtRatio(r), Number.isFinite(r) ? r >= 1 : false);
+    }
+    for (const id of throughputIds) {
+      const poly = POLYFILLS.filter((p) => has(p)).map((p) => [p, val(id, p, 'eps')]).filter(([, v]) => Number.isFinite(v));
+      if (!poly.length) continue;
+      const [bestName, best] = poly.reduce((a, b) => (b[1] > a[1] ? b : a));
+      const r = val(id, 'esw-fetch', 'eps') / best;
+      target(`fetch transport ≥ best polyfill on ${workloads[id].title}`, `${fmtRatio(r)} of ${LABEL[bestName]}`, Number.isFinite(r) ? r >= 1 : false);
+    }
+  }
+  if (has('esw-native') && throughputIds.length) {
+    const rs = throughputIds.map((id) => [id, val(id, 'esw-native', 'eps') / val(id, 'native', 'eps')]);
+    const worst = rs.reduce((a, b) => (!(b[1] >= a[1]) ? b : a));
+    target('native wrapper within 10 % of native (events/s, every workload)', `worst ${fmtRatio(worst[1])} on (${worst[0]})`, rs.every(([, r]) => r >= 0.9));
+  }
+  for (const c of ['esw-native', 'esw-fetch'].filter((x) => has(x) && lat[x] && lat.native && !lat.native.failure)) {
+    if (lat[c].failure) { target(`${LABEL[c]}: latency`, 'failed', false); continue; }
+    const d50 = lat[c].p50 - lat.native.p50;
+    const d99 = lat[c].p99 - lat.native.p99;
+    target(`${LABEL[c]}: latency p50 within 0.1 ms of native`, `${signed(d50)} ms`, Math.abs(d50) <= 0.1 || d50 < 0);
+    target(`${LABEL[c]}: latency p99 ≤ native + 0.5 ms`, `${signed(d99)} ms`, d99 <= 0.5);
+  }
+  for (const c of ['esw-native', 'esw-fetch'].filter((x) => has(x))) {
+    const rs = throughputIds.map((id) => [id, val(id, c, 'heap') / val(id, 'native', 'heap')]);
+    if (!rs.length) continue;
+    const worst = rs.reduce((a, b) => (!(b[1] <= a[1]) ? b : a));
+    target(`${LABEL[c]}: heap growth ≤ 1.5× native's (every workload)`, `worst ${fmtRatio(worst[1])} on (${worst[0]})`, rs.every(([, r]) => r <= 1.5));
+  }
+  const esm = sizes.find((s) => s.client === 'esw-native');
+  if (esm) target(`ES module entry, everything downloaded ≤ 12 KiB gzip`, fmtBytes(esm.gzip), esm.gzip <= SIZE_TARGET);
+  for (const c of ['esw-native', 'esw-fetch'].filter((x) => start[x] && start.native)) {
+    if (start[c].failure) { target(`${LABEL[c]}: start-up`, 'failed', false); continue; }
+    const d = start[c].ms - start.native.ms;
+    target(`${LABEL[c]}: start-up within 10 ms of native`, `${signed(d)} ms`, d <= 10);
+  }
+  if (T.length) {
+    out.push(`## Targets${meta.quick ? ' (quick run: indicative only)' : ''}`, '', '| target | measured | met |', '|---|--:|:-:|', ...T, '');
+  }
+
+  // ---- method
+  out.push('## Method', '');
+  out.push(`- Server: Node \`http\` on 127.0.0.1 (Nagle off, headers flushed, CORS \`*\`); each workload is generated once, deterministically, and written in 64 KiB writes with back-pressure, except (e), written 1–7 bytes per write, each write after the previous one reached the kernel. Every stream starts with \`retry: 60000\` and ends after its last event; each client is closed by its listener on the last expected event.`);
+  out.push('- Page: t0 right before the client is created, t1 in the listener of the last event; events/s = events / (t1 − t0), MB/s = event-stream bytes / (t1 − t0). Every client first creates and closes one source (to a 204) so that one-time costs such as compiling the wasm fall in start-up, not in throughput; then `gc()`, then the baseline of `performance.memory.usedJSHeapSize` (`--enable-precise-memory-info`), sampled every 4 ms during the workload (each read costs ~20 µs); heap growth = peak − baseline (JS heap only: wasm linear memory is not in it).');
+  out.push('- Every listener folds type, data and lastEventId into a rolling hash (FNV-1a over the length and all code units of strings up to 8, 8 fixed samples of longer ones; the listener\'s own work, the same for every client, is part of the timing) that is compared with the server\'s. Clients that are parsers (`@microsoft/fetch-event-source`, `eventsource-parser`) get an adapter that keeps the last event ID as the standard does; `eventsource-parser` reads `fetch` through `TextDecoderStream`.');
+  out.push(`- Latency: the server puts \`performance.timeOrigin + performance.now()\` in each event right before writing it; the page (cross-origin isolated, so timers have 5 µs resolution) compares with its own (the same clocks; 20 round trips to the server check that the two agree). Start-up: from the first inline script of a fresh page (nothing cached, \`Cache-Control: no-store\`) to the first event of a stream that sends one at once; includes importing the client's script.`);
+  out.push('- Size: the files the start-up page fetched for the client, minified (esbuild, if that makes them smaller) and gzip -9. The npm clients are bundled with esbuild (minified ES modules) into `bench/.build/`.');
+  out.push('');
+  if (notes.length) {
+    out.push(...notes.map((n, i) => `[^${i + 1}]: ${n}`), '');
+  }
+  return out.join('\n');
+}
+
+function spread(xs) {
+  const m = median(xs);
+  return xs.length > 1 ? (Math.max(...xs) - Math.min(...xs)) / m : undefined;
+}
+
+function shortFailure(f) {
+  if (/^loses events/.test(f)) return `loses events (${f.match(/: (\d+ of \d+)/)?.[1] ?? ''})`;
+  if (/an invented event/.test(f)) return 'invents events';
+  if (/a lost event/.test(f)) return 'loses events';
+  if (/checksum/.test(f)) return 'wrong events';
+  if (/timeout/.test(f)) return 'timeout';
+  return 'error';
+}
