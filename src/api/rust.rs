@@ -44,6 +44,13 @@ use crate::platform;
 use crate::transport::{TransportChoice, TransportKind};
 
 /// How to connect; see the JavaScript class's `transport` option.
+///
+/// ```no_run
+/// use eventsource_wasm::api::rust::{EventSource, Transport};
+/// // A server behind a proxy that buffers: ask for each batch with a new request.
+/// let source = EventSource::builder("/poll").transport(Transport::LongPoll).connect();
+/// # drop(source);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Transport {
     /// Fetch streaming, else XHR streaming, else long-polling. Unlike the JS class's `auto`,
@@ -60,6 +67,12 @@ pub enum Transport {
 }
 
 /// Whether cookies and HTTP authentication go with the request.
+///
+/// ```no_run
+/// use eventsource_wasm::api::rust::{Credentials, EventSource};
+/// let source = EventSource::builder("https://api.example.com/s").credentials(Credentials::Include).connect();
+/// # drop(source);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credentials {
     Omit,
@@ -68,6 +81,15 @@ pub enum Credentials {
 }
 
 /// Where the last event ID travels on a reconnect.
+///
+/// ```no_run
+/// use eventsource_wasm::api::rust::{EventSource, LastEventIdIn};
+/// // A cross-origin server that handles CORS preflights and reads the standard header.
+/// let source = EventSource::builder("https://api.example.com/s")
+///     .last_event_id_in(LastEventIdIn::Header, "lastEventId")
+///     .connect();
+/// # drop(source);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LastEventIdIn {
     /// The header same-origin, the query cross-origin (no CORS preflight). The default.
@@ -78,6 +100,19 @@ pub enum LastEventIdIn {
 }
 
 /// What the source reports, in order.
+///
+/// ```no_run
+/// # async fn f(mut source: eventsource_wasm::api::rust::EventSource) {
+/// use eventsource_wasm::api::rust::SseEvent;
+/// while let Some(event) = source.next().await {
+///     match event {
+///         SseEvent::Open => {}
+///         SseEvent::Message(m) => println!("{}", m.data),
+///         SseEvent::Error(e) => println!("{e}"),
+///     }
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum SseEvent {
     /// The connection is open (again).
@@ -87,6 +122,15 @@ pub enum SseEvent {
 }
 
 /// One event of the stream.
+///
+/// ```no_run
+/// # async fn f(mut source: eventsource_wasm::api::rust::EventSource) {
+/// if let Ok(Some(m)) = source.next_of_type("price").await {
+///     let (kind, id, data) = (m.event_type, m.last_event_id, m.data);
+///     # let _ = (kind, id, data);
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// The `event:` field, `"message"` by default.
@@ -99,6 +143,17 @@ pub struct Message {
 }
 
 /// An error: a connection attempt or stream that failed, or bad builder input.
+///
+/// ```no_run
+/// # use eventsource_wasm::api::rust::{EventSource, SseEvent};
+/// # async fn f(mut source: EventSource) {
+/// if let Some(SseEvent::Error(e)) = source.next().await {
+///     if e.reason == "http-status" && e.status == 401 {
+///         // log in again
+///     }
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
     /// A stable name: `network`, `end-of-stream`, `http-status`, `content-type`, `timeout`,
@@ -364,6 +419,17 @@ impl Builder {
 }
 
 /// What an [`Builder::on_reconnect`] hook decides.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use eventsource_wasm::api::rust::{EventSource, Reconnect};
+/// let b = EventSource::builder("/s").on_reconnect(|attempt, delay| match attempt {
+///     1..=3 => Reconnect::Proceed,
+///     4..=10 => Reconnect::After(delay * 2),
+///     _ => Reconnect::GiveUp,
+/// });
+/// # drop(b);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reconnect {
     Proceed,

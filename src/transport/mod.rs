@@ -1,5 +1,5 @@
 //! Transports: the only code that touches the network. Each one starts a request described by a
-//! [`RequestSpec`] and reports what happens through a [`Feed`]; none of them knows the stream
+//! `RequestSpec` and reports what happens through a `Feed`; none of them knows the stream
 //! format or the reconnection rules, which live in the core.
 
 pub(crate) mod fetch;

@@ -1,6 +1,5 @@
-import { EventSource } from '/dist/index.js';
+import '/tests/legacy/esm.js';
 
-window.EventSourceUnderTest = EventSource;
 // Prove the policy is in force: compiling even an empty module must be refused.
 try {
   new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));

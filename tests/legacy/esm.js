@@ -1,0 +1,4 @@
+import { EventSource } from '/dist/index.js';
+
+window.EventSourceUnderTest = EventSource;
+window.ready = true;
