@@ -16,6 +16,8 @@
 //
 // The page URL carries the runner's settings: ?b=<origin B>&dead=<origin with nothing listening>&run=<id>.
 
+import { AssertionError, assert, eq, show, waitUntil } from '../lib/page-helpers.js';
+
 const params = new URLSearchParams(location.search);
 const A = location.origin;
 const B = params.get('b') || '';
@@ -26,13 +28,6 @@ const PLAIN = ['open', 'message', 'error'];
 
 // ------------------------------------------------------------------------------------ asserts
 
-class AssertionError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'AssertionError';
-  }
-}
-
 /**
  * Thrown when the run says nothing about the library: the runner runs the case again (twice at
  * most). Used only for a condition the server proves, never as a way around a failed assertion.
@@ -42,25 +37,6 @@ class Inconclusive extends Error {
     super(message);
     this.name = 'Inconclusive';
   }
-}
-
-const show = (v) => {
-  try {
-    return JSON.stringify(v);
-  } catch {
-    return String(v);
-  }
-};
-
-function assert(cond, message) {
-  if (!cond) throw new AssertionError(message);
-}
-
-/** Deep equality through JSON (all our values are plain data). */
-function eq(actual, expected, message) {
-  const a = show(actual);
-  const e = show(expected);
-  if (a !== e) throw new AssertionError(`${message}:\n    expected ${e}\n    actual   ${a}`);
 }
 
 /** Runs `f`; returns the exception it throws, or fails. Closes anything it wrongly returns. */
@@ -199,33 +175,7 @@ class Context {
 
   /** Resolves when `pred()` holds (checked now and after every logged event); rejects after `ms`. */
   until(pred, ms, what) {
-    return new Promise((resolve, reject) => {
-      let timer = 0;
-      const done = () => {
-        this.waiters.delete(check);
-        clearTimeout(timer);
-      };
-      const check = () => {
-        let ok;
-        try {
-          ok = pred();
-        } catch (e) {
-          done();
-          reject(e);
-          return;
-        }
-        if (ok) {
-          done();
-          resolve();
-        }
-      };
-      this.waiters.add(check);
-      timer = setTimeout(() => {
-        done();
-        reject(new AssertionError(`timed out after ${ms} ms waiting for ${what}; events so far: ${show(this.seq())}`));
-      }, ms);
-      check();
-    });
+    return waitUntil(this.waiters, pred, ms, () => `timed out after ${ms} ms waiting for ${what}; events so far: ${show(this.seq())}`);
   }
 
   entries(label) {

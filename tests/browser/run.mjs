@@ -3,20 +3,21 @@
 //
 //   node tests/browser/run.mjs [--browser chromium|firefox] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR] [--repeat N] [--verbose]
 //
-// Starts the SSE test server (origin A = main port, which also serves /dist/, /tests/browser/ and
-// /test-output/; origin B = the extra port), bundles tests/browser/bundle-entry.js with esbuild,
-// then for each browser loads every page, lists its cases and runs each case × transport in a
-// fresh page load. Chromium is driven by playwright-core, Firefox by geckodriver through the
-// minimal W3C WebDriver client below. After each case the event logs of the transports are
-// compared (timing and transport-specific notes dropped); they must be identical.
+// Starts the SSE test server (origin A = main port, which also serves /dist/, /tests/browser/,
+// /tests/lib/ and /test-output/; origin B = the extra port), bundles tests/browser/bundle-entry.js
+// with esbuild, then for each browser loads every page, lists its cases and runs each case ×
+// transport in a fresh page load. Chromium is driven by playwright-core, Firefox by geckodriver
+// through the minimal W3C WebDriver client of tests/lib/browsers.mjs. After each case the event
+// logs of the transports are compared (timing and transport-specific notes dropped); they must be
+// identical.
 // Artefacts (failure screenshots, report.json, the bundles) go to test-output/browser/.
 // Exit code 1 on any failure; the last line of output is exactly `N passed, M failed`.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ChromiumSession, FirefoxSession, withTimeout } from '../lib/browsers.mjs';
+import { cleanup, cleanups, deadOrigin } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,11 +25,7 @@ const root = path.resolve(here, '../..');
 let distDir = path.join(root, 'dist'); // --dist DIR serves another build (e.g. a mutant, to check that cases fail)
 const outRoot = path.join(root, 'test-output');
 const outDir = path.join(outRoot, 'browser');
-const HOME = process.env.HOME || '/root';
-
-const CHROMIUM = '/usr/bin/chromium';
-const FIREFOX = '/usr/bin/firefox-esr';
-const GECKODRIVER = [path.join(HOME, '.cargo/bin/geckodriver'), '/usr/local/bin/geckodriver', '/usr/bin/geckodriver'].find((p) => fs.existsSync(p)) || 'geckodriver';
+const libDir = path.join(root, 'tests', 'lib');
 
 const PAGES = [
   { id: 'module', path: '/tests/browser/index.html' },
@@ -128,30 +125,6 @@ function diffLines(a, b) {
 
 const safeName = (s) => s.replace(/[^a-zA-Z0-9._-]+/g, '_');
 
-// ------------------------------------------------------------------------------------ helpers
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** An origin on 127.0.0.1 where nothing listens (the port was free a moment ago). */
-function deadOrigin() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(`http://127.0.0.1:${port}`));
-    });
-  });
-}
-
 // ------------------------------------------------------------------------------------ esbuild check
 
 /**
@@ -197,7 +170,7 @@ async function buildBundles() {
       if (outputs.length !== 1) problems.push(`expected one output file, got ${outputs.join(', ')}`);
       const inputs = Object.keys(r.metafile.inputs);
       if (!inputs.includes('dist/index.js')) problems.push(`'eventsource-wasm' did not resolve to dist/index.js; inputs: ${inputs.join(', ')}`);
-      const strays = inputs.filter((f) => !['dist/index.js', 'tests/browser/cases.js', 'tests/browser/bundle-entry.js'].includes(f));
+      const strays = inputs.filter((f) => !['dist/index.js', 'tests/browser/cases.js', 'tests/lib/page-helpers.js', 'tests/browser/bundle-entry.js'].includes(f));
       if (strays.length) problems.push(`unexpected inputs: ${strays.join(', ')}`);
       if (!problems.length) ok.add(format);
       result(label, !problems.length, problems.join('\n'), { bytes: fs.statSync(outfile).size });
@@ -210,17 +183,9 @@ async function buildBundles() {
 
 // ------------------------------------------------------------------------------------ Chromium
 
-class ChromiumDriver {
-  name = 'chromium';
-
+class ChromiumDriver extends ChromiumSession {
   async start() {
-    const { chromium } = await import('playwright-core');
-    this.browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    this.context = await this.browser.newContext();
+    await super.start();
     this.page = await this.context.newPage();
     this.page.setDefaultTimeout(15_000);
   }
@@ -247,105 +212,13 @@ class ChromiumDriver {
   async screenshot(file) {
     await this.page.screenshot({ path: file });
   }
-
-  async stop() {
-    if (this.browser) await withTimeout(this.browser.close(), 10_000, 'closing chromium').catch(() => {});
-    this.browser = null;
-  }
 }
 
 // ------------------------------------------------------------------------------------ Firefox (W3C WebDriver)
 
-/** A minimal W3C WebDriver client over Node's fetch. */
-class WebDriverClient {
-  constructor(base) {
-    this.base = base;
-    this.session = null;
-  }
-
-  async cmd(method, route, body, timeout = 60_000) {
-    const url = `${this.base}${route}`;
-    const r = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeout),
-    });
-    const text = await r.text();
-    let json;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new Error(`WebDriver ${method} ${route}: HTTP ${r.status}, not JSON: ${text.slice(0, 200)}`);
-    }
-    const value = json.value;
-    if (!r.ok || (value && typeof value === 'object' && value.error)) {
-      throw new Error(`WebDriver ${method} ${route}: ${value && value.error}: ${value && value.message}`);
-    }
-    return value;
-  }
-
-  async newSession(capabilities) {
-    const value = await this.cmd('POST', '/session', { capabilities });
-    this.session = value.sessionId;
-    return value;
-  }
-
-  s(route) {
-    return `/session/${this.session}${route}`;
-  }
-
-  navigate(url) {
-    return this.cmd('POST', this.s('/url'), { url });
-  }
-
-  executeAsync(script, args = []) {
-    return this.cmd('POST', this.s('/execute/async'), { script, args });
-  }
-
-  screenshot() {
-    return this.cmd('GET', this.s('/screenshot'));
-  }
-
-  async deleteSession() {
-    if (!this.session) return;
-    const id = this.session;
-    this.session = null;
-    await this.cmd('DELETE', `/session/${id}`, undefined, 20_000);
-  }
-}
-
-class FirefoxDriver {
-  name = 'firefox';
-
-  async start() {
-    this.proc = spawn(GECKODRIVER, ['--host', '127.0.0.1', '--port', '0', '--websocket-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.output = '';
-    const base = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`geckodriver did not start within 15 s:\n${this.output}`)), 15_000);
-      const onData = (chunk) => {
-        this.output += chunk;
-        const m = /Listening on (127\.0\.0\.1:\d+)/.exec(this.output);
-        if (m) {
-          clearTimeout(timer);
-          resolve(`http://${m[1]}`);
-        }
-      };
-      this.proc.stdout.setEncoding('utf8').on('data', onData);
-      this.proc.stderr.setEncoding('utf8').on('data', (c) => { this.output += c; });
-      this.proc.once('error', (e) => { clearTimeout(timer); reject(new Error(`cannot run ${GECKODRIVER}: ${e.message}`)); });
-      this.proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`geckodriver exited (${code}):\n${this.output}`)); });
-    });
-    this.wd = new WebDriverClient(base);
-    const caps = await this.wd.newSession({
-      alwaysMatch: {
-        browserName: 'firefox',
-        pageLoadStrategy: 'normal',
-        timeouts: { script: CASE_TIMEOUT, pageLoad: 15_000, implicit: 0 },
-        'moz:firefoxOptions': { binary: FIREFOX, args: ['-headless'], prefs: { 'network.proxy.type': 0 } },
-      },
-    });
-    this.firefoxPid = caps.capabilities && caps.capabilities['moz:processID'];
+class FirefoxDriver extends FirefoxSession {
+  start() {
+    return super.start({ scriptTimeout: CASE_TIMEOUT });
   }
 
   load(url) {
@@ -374,33 +247,6 @@ class FirefoxDriver {
   async screenshot(file) {
     const b64 = await this.wd.screenshot();
     fs.writeFileSync(file, Buffer.from(b64, 'base64'));
-  }
-
-  async stop() {
-    if (this.wd) await this.wd.deleteSession().catch(() => {});
-    this.wd = null;
-    const alive = (pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
-      const exited = new Promise((r) => this.proc.once('exit', r));
-      this.proc.kill('SIGTERM');
-      await withTimeout(exited, 3000, 'geckodriver exit').catch(() => this.proc.kill('SIGKILL'));
-    }
-    this.proc = null;
-    // Firefox (started by geckodriver for us) should be gone with the session; make sure.
-    if (this.firefoxPid && alive(this.firefoxPid)) {
-      try {
-        process.kill(this.firefoxPid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-    }
   }
 }
 
@@ -499,18 +345,6 @@ async function runBrowser(driver, { A, B, dead, opts, bundles }) {
   }
 }
 
-const cleanups = [];
-async function cleanup() {
-  while (cleanups.length) {
-    const f = cleanups.pop();
-    try {
-      await f();
-    } catch {
-      /* keep going */
-    }
-  }
-}
-
 async function main() {
   let opts;
   try {
@@ -534,7 +368,7 @@ async function main() {
   }
   if (!failed) {
     const bundles = await buildBundles();
-    const server = await startServer({ port: 0, ports: 1, files: { '/dist/': distDir, '/tests/browser/': here, '/test-output/': outRoot } });
+    const server = await startServer({ port: 0, ports: 1, files: { '/dist/': distDir, '/tests/browser/': here, '/tests/lib/': libDir, '/test-output/': outRoot } });
     cleanups.push(() => server.close());
     const [A, B] = server.urls;
     const dead = await deadOrigin();

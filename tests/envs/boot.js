@@ -1,22 +1,13 @@
-// Loaded first, as a classic script, by every page of tests/envs/. It records the page's uncaught
-// errors and unhandled rejections (the runner fails a case on them, except known library bugs),
-// and gives the runner one thing to wait for: window.__envReady, settled by the page's module code
-// through window.__envSettle(error?).
+// Loaded by every page of tests/envs/, as a classic script, right after /tests/lib/boot.js (which
+// records the page's uncaught errors and unhandled rejections in window.__pageErrors; the runner
+// fails a case on them, except known library bugs). It gives the runner one thing to wait for:
+// window.__envReady, settled by the page's module code through window.__envSettle(error?).
 (function () {
   'use strict';
-  var errors = [];
-  window.addEventListener('error', function (e) {
-    var where = e.filename ? ' (' + e.filename + ':' + e.lineno + ')' : '';
-    errors.push('error: ' + (e.message || (e.target && e.target.src ? 'failed to load ' + e.target.src : 'unknown')) + where);
-  }, true);
-  window.addEventListener('unhandledrejection', function (e) {
-    var r = e.reason;
-    errors.push('unhandled rejection: ' + (r && typeof r === 'object' && ('name' in r || 'message' in r) ? r.name + ': ' + r.message : String(r)));
-  });
+  var errors = window.__pageErrors;
+  /** The errors seen since the last call (and forgets them). */
   window.__takeErrors = function () {
-    var out = errors;
-    errors = [];
-    return out;
+    return errors.splice(0, errors.length);
   };
   var settle;
   var ready = new Promise(function (resolve) { settle = resolve; });

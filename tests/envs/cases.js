@@ -13,30 +13,7 @@
 // delete the global one before the library loads. `takeErrors()` returns (and clears) the
 // uncaught errors / unhandled rejections the host has seen since the last call.
 
-class AssertionError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'AssertionError';
-  }
-}
-
-const show = (v) => {
-  try {
-    return JSON.stringify(v);
-  } catch {
-    return String(v);
-  }
-};
-
-function assert(cond, message) {
-  if (!cond) throw new AssertionError(message);
-}
-
-function eq(actual, expected, message) {
-  const a = show(actual);
-  const e = show(expected);
-  if (a !== e) throw new AssertionError(`${message}:\n    expected ${e}\n    actual   ${a}`);
-}
+import { AssertionError, assert, eq, show, waitUntil } from '../lib/page-helpers.js';
 
 /** Waiting for the absence of something cannot be event-driven: this is the only sleep. */
 const quiet = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -128,33 +105,7 @@ class Context {
 
   /** Resolves when `pred()` holds (checked now and after every logged event); rejects after `ms`. */
   until(pred, ms, what) {
-    return new Promise((resolve, reject) => {
-      let timer = 0;
-      const done = () => {
-        this.waiters.delete(check);
-        clearTimeout(timer);
-      };
-      const check = () => {
-        let ok;
-        try {
-          ok = pred();
-        } catch (e) {
-          done();
-          reject(e);
-          return;
-        }
-        if (ok) {
-          done();
-          resolve();
-        }
-      };
-      this.waiters.add(check);
-      timer = setTimeout(() => {
-        done();
-        reject(new AssertionError(`timed out after ${ms} ms waiting for ${what}; events so far: ${show(this.seq())}`));
-      }, ms);
-      check();
-    });
+    return waitUntil(this.waiters, pred, ms, () => `timed out after ${ms} ms waiting for ${what}; events so far: ${show(this.seq())}`);
   }
 
   count(type) {

@@ -6,8 +6,8 @@
 // (--dist serves another build to the browsers only; Node.js always imports the package itself.)
 //
 // Starts the SSE test server (tests/server/sse-server.mjs) on two ports, A (which also serves
-// /dist/ and /tests/envs/) and B = A+1 (another origin), and P, a proxy in front of B that paces
-// responses (pacer.mjs), then runs three groups at once:
+// /dist/, /tests/envs/ and /tests/lib/) and B = A+1 (another origin), and P, a proxy in front of
+// B that paces responses (pacer.mjs), then runs three groups at once:
 //   node      a child `node` process importing the package by name ('eventsource-wasm', through a
 //             node_modules symlink in a temporary directory), plus the self-reference import and
 //             three children without an unhandledRejection handler (does the process survive?);
@@ -23,6 +23,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ChromiumSession, FirefoxSession, withTimeout } from '../lib/browsers.mjs';
+import { cleanups, runSuite } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 import { startPacer } from './pacer.mjs';
 
@@ -31,10 +33,7 @@ const root = path.resolve(here, '../..');
 const distDir = path.join(root, 'dist');
 let servedDist = distDir; // --dist DIR: the browsers get another build (a mutant, to check that cases fail)
 const outDir = path.join(root, 'test-output', 'envs');
-const HOME = process.env.HOME || '/root';
-const CHROMIUM = '/usr/bin/chromium';
-const FIREFOX = '/usr/bin/firefox-esr';
-const GECKODRIVER = [path.join(HOME, '.cargo/bin/geckodriver'), '/usr/local/bin/geckodriver', '/usr/bin/geckodriver'].find((p) => fs.existsSync(p)) || 'geckodriver';
+const libDir = path.join(root, 'tests', 'lib');
 
 // Which environment runs which transports. 'auto' also runs the `environment` case.
 const WORKER_TRANSPORTS = ['auto', 'fetch', 'xhr', 'longpoll'];
@@ -123,16 +122,6 @@ function caseResult(label, res, { ms, cell, strict, verbose }) {
   const detail = ok ? '' : `${error}\nevents:\n${indent(describeLog(res.log), '  ')}`;
   result(label, ok, detail, { ms, cell, facts: res.facts, notes: res.notes });
   if (verbose && ok) console.log(indent(describeLog(res.log), '       '));
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 // ------------------------------------------------------------------------------------ Node.js
@@ -250,17 +239,9 @@ async function runNodeGroup({ A, B, opts }) {
 
 // ------------------------------------------------------------------------------------ Chromium
 
-class ChromiumDriver {
-  name = 'chromium';
-
+class ChromiumDriver extends ChromiumSession {
   async start() {
-    const { chromium } = await import('playwright-core');
-    this.browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    this.context = await this.browser.newContext();
+    await super.start();
     this.page = await this.context.newPage();
     this.page.setDefaultTimeout(20_000);
   }
@@ -283,93 +264,26 @@ class ChromiumDriver {
   async screenshot(file) {
     await this.page.screenshot({ path: file });
   }
-
-  async stop() {
-    if (this.browser) await withTimeout(this.browser.close(), 10_000, 'closing chromium').catch(() => {});
-    this.browser = null;
-  }
 }
 
 // ------------------------------------------------------------------------------------ Firefox
 
-/** A minimal W3C WebDriver client over Node's fetch (as in tests/browser/run.mjs). */
-class WebDriverClient {
-  constructor(base) {
-    this.base = base;
-    this.session = null;
-  }
-
-  async cmd(method, route, body, timeout = 60_000) {
-    const r = await fetch(`${this.base}${route}`, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeout),
-    });
-    const text = await r.text();
-    let json;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new Error(`WebDriver ${method} ${route}: HTTP ${r.status}, not JSON: ${text.slice(0, 200)}`);
-    }
-    const value = json.value;
-    if (!r.ok || (value && typeof value === 'object' && value.error)) throw new Error(`WebDriver ${method} ${route}: ${value && value.error}: ${value && value.message}`);
-    return value;
-  }
-
-  s(route) {
-    return `/session/${this.session}${route}`;
-  }
-}
-
-class FirefoxDriver {
-  name = 'firefox';
-
-  async start() {
-    this.proc = spawn(GECKODRIVER, ['--host', '127.0.0.1', '--port', '0', '--websocket-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.output = '';
-    const base = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`geckodriver did not start within 15 s:\n${this.output}`)), 15_000);
-      const onData = (chunk) => {
-        this.output += chunk;
-        const m = /Listening on (127\.0\.0\.1:\d+)/.exec(this.output);
-        if (m) {
-          clearTimeout(timer);
-          resolve(`http://${m[1]}`);
-        }
-      };
-      this.proc.stdout.setEncoding('utf8').on('data', onData);
-      this.proc.stderr.setEncoding('utf8').on('data', (c) => { this.output += c; });
-      this.proc.once('error', (e) => { clearTimeout(timer); reject(new Error(`cannot run ${GECKODRIVER}: ${e.message}`)); });
-      this.proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`geckodriver exited (${code}):\n${this.output}`)); });
-    });
-    this.wd = new WebDriverClient(base);
-    const value = await this.wd.cmd('POST', '/session', {
-      capabilities: {
-        alwaysMatch: {
-          browserName: 'firefox',
-          pageLoadStrategy: 'normal',
-          timeouts: { script: 45_000, pageLoad: 15_000, implicit: 0 },
-          'moz:firefoxOptions': { binary: FIREFOX, args: ['-headless'], prefs: { 'network.proxy.type': 0 } },
-        },
-      },
-    });
-    this.wd.session = value.sessionId;
-    this.firefoxPid = value.capabilities && value.capabilities['moz:processID'];
+class FirefoxDriver extends FirefoxSession {
+  start() {
+    return super.start({ scriptTimeout: 45_000 });
   }
 
   // Scripts answer done({ value }) or done({ harnessError }): a bare result object with an `error`
   // field (as every case result has) would read as a WebDriver error.
   async exec(script, args = []) {
-    const r = await this.wd.cmd('POST', this.wd.s('/execute/async'), { script, args });
+    const r = await this.wd.executeAsync(script, args);
     if (!r || typeof r !== 'object' || !('value' in r || 'harnessError' in r)) throw new Error(`unexpected script answer: ${JSON.stringify(r)}`);
     if (r.harnessError) throw new Error(r.harnessError);
     return r.value;
   }
 
   async load(url) {
-    await this.wd.cmd('POST', this.wd.s('/url'), { url });
+    await this.wd.navigate(url);
     const ready = await this.exec('const done = arguments[arguments.length - 1]; window.__envReady(15000).then((value) => done({ value }), (e) => done({ harnessError: String(e) }));');
     if (!ready.ok) throw new Error(ready.error);
   }
@@ -385,30 +299,8 @@ class FirefoxDriver {
   }
 
   async screenshot(file) {
-    const b64 = await this.wd.cmd('GET', this.wd.s('/screenshot'));
+    const b64 = await this.wd.screenshot();
     fs.writeFileSync(file, Buffer.from(b64, 'base64'));
-  }
-
-  async stop() {
-    if (this.wd && this.wd.session) {
-      const id = this.wd.session;
-      this.wd.session = null;
-      await this.wd.cmd('DELETE', `/session/${id}`, undefined, 20_000).catch(() => {});
-    }
-    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
-      const exited = new Promise((r) => this.proc.once('exit', r));
-      this.proc.kill('SIGTERM');
-      await withTimeout(exited, 3000, 'geckodriver exit').catch(() => this.proc.kill('SIGKILL'));
-    }
-    this.proc = null;
-    if (this.firefoxPid) {
-      try {
-        process.kill(this.firefoxPid, 0);
-        process.kill(this.firefoxPid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-    }
   }
 }
 
@@ -474,17 +366,6 @@ async function runBrowserGroup(driver, { A, B, P, opts }) {
 
 // ------------------------------------------------------------------------------------ main
 
-const cleanups = [];
-async function cleanup() {
-  while (cleanups.length) {
-    try {
-      await cleanups.pop()();
-    } catch {
-      /* keep going */
-    }
-  }
-}
-
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
@@ -504,7 +385,7 @@ async function main() {
     .filter((f) => fs.statSync(path.join(root, f)).isFile() && fs.statSync(path.join(root, f)).mtimeMs > built);
   if (newer.length) console.log(`warning: dist/index.js is older than ${newer.join(', ')}; run \`npm run build\` to test the current sources`);
 
-  const server = await startServer({ port: 0, ports: 1, files: { '/dist/': servedDist, '/tests/envs/': here } });
+  const server = await startServer({ port: 0, ports: 1, files: { '/dist/': servedDist, '/tests/envs/': here, '/tests/lib/': libDir } });
   cleanups.push(() => server.close());
   const [A, B] = server.urls;
   const pacer = await startPacer({ target: server.ports[1], bytesPerSecond: 6_000_000 });
@@ -549,22 +430,4 @@ async function main() {
   console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s; report: ${path.relative(root, path.join(outDir, 'report.json'))}`);
 }
 
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    console.log(`\n${sig}: stopping`);
-    cleanup().finally(() => {
-      console.log(`${passed} passed, ${failed + 1} failed`);
-      process.exit(130);
-    });
-  });
-}
-
-try {
-  await main();
-} catch (e) {
-  result('runner', false, e.stack || e.message);
-} finally {
-  await cleanup();
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exitCode = failed ? 1 : 0;
+await runSuite(main, { result, tally: () => ({ passed, failed }) });

@@ -12,6 +12,8 @@
 // Server state is checked through the server itself: /log and /logwait (what was sent: method,
 // headers, body, query, Last-Event-ID), /open?until=N (which connections are still open).
 
+import { AssertionError, assert as ok, eq, show } from '../lib/page-helpers.js';
+
 const params = new URLSearchParams(location.search);
 const A = location.origin;
 const B = params.get('b') || '';
@@ -24,31 +26,6 @@ let ES;
 let ErrorEvent_;
 
 // ------------------------------------------------------------------------------------ asserts
-
-class AssertionError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'AssertionError';
-  }
-}
-
-const show = (v) => {
-  try {
-    return JSON.stringify(v);
-  } catch {
-    return String(v);
-  }
-};
-
-function ok(cond, message) {
-  if (!cond) throw new AssertionError(message);
-}
-
-function eq(actual, expected, message) {
-  const a = show(actual);
-  const e = show(expected);
-  if (a !== e) throw new AssertionError(`${message}:\n    expected ${e}\n    actual   ${a}`);
-}
 
 function within(value, lo, hi, message) {
   if (!(typeof value === 'number' && value >= lo && value <= hi)) {

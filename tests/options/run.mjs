@@ -6,29 +6,27 @@
 //
 //   node tests/options/run.mjs [--browser chromium|firefox] [--case SUBSTRING] [--strict] [--verbose] [--dist DIR]
 //
-// Starts the SSE test server itself (origin A = main port, which also serves /dist/ and
-// /tests/options/; B = A+1, another origin; C = A+2, used only by /seq so that no socket is
-// shared with anything else; and a port where nothing listens). Every case runs in a fresh page:
-// Chromium through playwright-core (a new page per case; the runner can act for the page, e.g.
-// context.setOffline), Firefox through geckodriver with the small W3C WebDriver client below (a
-// fresh page load per case). The cross-tab sharing case is driven from here, with two pages.
+// Starts the SSE test server itself (origin A = main port, which also serves /dist/,
+// /tests/options/ and /tests/lib/; B = A+1, another origin; C = A+2, used only by /seq so that no
+// socket is shared with anything else; and a port where nothing listens). Every case runs in a
+// fresh page: Chromium through playwright-core (a new page per case; the runner can act for the
+// page, e.g. context.setOffline), Firefox through geckodriver with the small W3C WebDriver client
+// of tests/lib/browsers.mjs (a fresh page load per case). The cross-tab sharing case is driven
+// from here, with two pages.
 // Exit code 1 on any failure; the last line of output is exactly `N passed, M failed`.
 // Needs a build: `npm run build`.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ChromiumSession, FirefoxSession, withTimeout } from '../lib/browsers.mjs';
+import { cleanups, deadOrigin, runSuite } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 let distDir = path.join(root, 'dist'); // --dist DIR serves another build (a mutant, to check that cases fail)
-const HOME = process.env.HOME || '/root';
-const CHROMIUM = '/usr/bin/chromium';
-const FIREFOX = '/usr/bin/firefox-esr';
-const GECKODRIVER = [path.join(HOME, '.cargo/bin/geckodriver'), '/usr/local/bin/geckodriver', '/usr/bin/geckodriver'].find((p) => fs.existsSync(p)) || 'geckodriver';
+const libDir = path.join(root, 'tests', 'lib');
 const CASE_TIMEOUT = 25_000; // runner side; the page gives up on a case earlier (12 s by default)
 
 // Page errors fail a case, except these known library bugs: each is tolerated, counted and
@@ -98,28 +96,6 @@ function triage(errors, label, strict) {
 
 // ------------------------------------------------------------------------------------ helpers
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** An origin on 127.0.0.1 where nothing listens (the port was free a moment ago). */
-function deadOrigin() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(`http://127.0.0.1:${port}`));
-    });
-  });
-}
-
 class Check extends Error {}
 function check(cond, message) {
   if (!cond) throw new Check(message);
@@ -143,19 +119,7 @@ async function waitFor(pred, ms, what) {
 
 // ------------------------------------------------------------------------------------ Chromium
 
-class ChromiumDriver {
-  name = 'chromium';
-
-  async start() {
-    const { chromium } = await import('playwright-core');
-    this.browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    this.context = await this.browser.newContext();
-  }
-
+class ChromiumDriver extends ChromiumSession {
   /** A new page (tab) in the shared context; `call(method, ...args)` calls window.__tab[method]. */
   async openTab(url) {
     const page = await this.context.newPage();
@@ -196,81 +160,13 @@ class ChromiumDriver {
       await this.context.setOffline(false).catch(() => {});
     }
   }
-
-  async stop() {
-    if (this.browser) await withTimeout(this.browser.close(), 10_000, 'closing chromium').catch(() => {});
-    this.browser = null;
-  }
 }
 
 // ------------------------------------------------------------------------------------ Firefox (W3C WebDriver)
 
-class WebDriverClient {
-  constructor(base) {
-    this.base = base;
-    this.session = null;
-  }
-
-  async cmd(method, route, body, timeout = 60_000) {
-    const r = await fetch(`${this.base}${route}`, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeout),
-    });
-    const text = await r.text();
-    let json;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new Error(`WebDriver ${method} ${route}: HTTP ${r.status}, not JSON: ${text.slice(0, 200)}`);
-    }
-    const value = json.value;
-    if (!r.ok || (value && typeof value === 'object' && value.error)) {
-      throw new Error(`WebDriver ${method} ${route}: ${value && value.error}: ${value && value.message}`);
-    }
-    return value;
-  }
-
-  s(route) {
-    return `/session/${this.session}${route}`;
-  }
-}
-
-class FirefoxDriver {
-  name = 'firefox';
-
+class FirefoxDriver extends FirefoxSession {
   async start() {
-    this.proc = spawn(GECKODRIVER, ['--host', '127.0.0.1', '--port', '0', '--websocket-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.output = '';
-    const base = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`geckodriver did not start within 15 s:\n${this.output}`)), 15_000);
-      const onData = (chunk) => {
-        this.output += chunk;
-        const m = /Listening on (127\.0\.0\.1:\d+)/.exec(this.output);
-        if (m) {
-          clearTimeout(timer);
-          resolve(`http://${m[1]}`);
-        }
-      };
-      this.proc.stdout.setEncoding('utf8').on('data', onData);
-      this.proc.stderr.setEncoding('utf8').on('data', (c) => { this.output += c; });
-      this.proc.once('error', (e) => { clearTimeout(timer); reject(new Error(`cannot run ${GECKODRIVER}: ${e.message}`)); });
-      this.proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`geckodriver exited (${code}):\n${this.output}`)); });
-    });
-    this.wd = new WebDriverClient(base);
-    const value = await this.wd.cmd('POST', '/session', {
-      capabilities: {
-        alwaysMatch: {
-          browserName: 'firefox',
-          pageLoadStrategy: 'normal',
-          timeouts: { script: CASE_TIMEOUT, pageLoad: 15_000, implicit: 0 },
-          'moz:firefoxOptions': { binary: FIREFOX, args: ['-headless'], prefs: { 'network.proxy.type': 0 } },
-        },
-      },
-    });
-    this.wd.session = value.sessionId;
-    this.firefoxPid = value.capabilities && value.capabilities['moz:processID'];
+    await super.start({ scriptTimeout: CASE_TIMEOUT });
     this.main = await this.wd.cmd('GET', this.wd.s('/window'));
     this.current = this.main;
   }
@@ -282,18 +178,16 @@ class FirefoxDriver {
   }
 
   async exec(script, args = []) {
-    const r = await this.wd.cmd('POST', this.wd.s('/execute/async'), {
-      script: `const done = arguments[arguments.length - 1];
+    const r = await this.wd.executeAsync(`const done = arguments[arguments.length - 1];
         const run = async (...args) => { ${script} };
         run(...Array.prototype.slice.call(arguments, 0, -1)).then((value) => done({ ok: true, value }), (e) => done({ ok: false, error: String(e && e.stack || e) }));`,
-      args,
-    }, CASE_TIMEOUT + 5000);
+      args, CASE_TIMEOUT + 5000);
     if (!r.ok) throw new Error(r.error);
     return r.value;
   }
 
   async load(url) {
-    await this.wd.cmd('POST', this.wd.s('/url'), { url });
+    await this.wd.navigate(url);
     await this.exec('await window.__waitReady(10000);');
   }
 
@@ -330,28 +224,6 @@ class FirefoxDriver {
     await this.switchTo(this.main);
     await this.load(url);
     return this.exec('return window.__run(args[0]);', [name]);
-  }
-
-  async stop() {
-    if (this.wd && this.wd.session) {
-      const id = this.wd.session;
-      this.wd.session = null;
-      await this.wd.cmd('DELETE', `/session/${id}`, undefined, 20_000).catch(() => {});
-    }
-    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
-      const exited = new Promise((r) => this.proc.once('exit', r));
-      this.proc.kill('SIGTERM');
-      await withTimeout(exited, 3000, 'geckodriver exit').catch(() => this.proc.kill('SIGKILL'));
-    }
-    this.proc = null;
-    if (this.firefoxPid) {
-      try {
-        process.kill(this.firefoxPid, 0);
-        process.kill(this.firefoxPid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-    }
   }
 }
 
@@ -482,17 +354,6 @@ async function runBrowser(driver, env, opts) {
   }
 }
 
-const cleanups = [];
-async function cleanup() {
-  while (cleanups.length) {
-    try {
-      await cleanups.pop()();
-    } catch {
-      /* keep going */
-    }
-  }
-}
-
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
@@ -504,7 +365,7 @@ async function main() {
     result('dist/index.js exists (run `npm run build` first)', false);
     return;
   }
-  const server = await startServer({ port: 0, ports: 2, files: { '/dist/': distDir, '/tests/options/': here } });
+  const server = await startServer({ port: 0, ports: 2, files: { '/dist/': distDir, '/tests/options/': here, '/tests/lib/': libDir } });
   cleanups.push(() => server.close());
   const [A, B, C] = server.urls;
   const dead = await deadOrigin();
@@ -528,22 +389,4 @@ async function main() {
   console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    console.log(`\n${sig}: stopping`);
-    cleanup().finally(() => {
-      console.log(`${passed} passed, ${failed + 1} failed`);
-      process.exit(130);
-    });
-  });
-}
-
-try {
-  await main();
-} catch (e) {
-  result('runner', false, e.stack || e.message);
-} finally {
-  await cleanup();
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exitCode = failed ? 1 : 0;
+await runSuite(main, { result, tally: () => ({ passed, failed }) });

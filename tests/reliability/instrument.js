@@ -1,8 +1,7 @@
-// Loaded first, as a classic script, by tests/reliability/page.html, before the library is
+// Loaded as a classic script by tests/reliability/page.html, after /tests/lib/boot.js (page
+// errors: window.__pageErrors; window.__waitReady/__markReady) and before the library is
 // imported. It watches what the library leaves behind, without changing what it does:
 //
-//   window.__pageErrors           uncaught errors and unhandled rejections, as strings
-//   window.__waitReady(ms)        resolves once the page module called window.__markReady()
 //   window.__lib.timers()         the library's timers that are armed (set, neither fired nor cleared)
 //   window.__lib.fetches()        the library's fetches whose promise is unsettled and not aborted
 //   window.__lib.unsettledFetches()  the library's fetches whose promise is unsettled (aborted or not)
@@ -17,30 +16,6 @@
 // instance that `initSync` creates with `new WebAssembly.Instance`.
 (function () {
   'use strict';
-  var errors = [];
-  window.__pageErrors = errors;
-  window.addEventListener('error', function (e) {
-    var where = e.filename ? ' (' + e.filename + ':' + e.lineno + ')' : '';
-    errors.push('error: ' + (e.message || 'unknown') + where);
-  }, true);
-  window.addEventListener('unhandledrejection', function (e) {
-    var r = e.reason;
-    var desc = r && typeof r === 'object' && ('name' in r || 'message' in r) ? r.name + ': ' + r.message : String(r);
-    errors.push('unhandled rejection: ' + desc);
-  });
-
-  var markReady;
-  var ready = new Promise(function (resolve) { markReady = resolve; });
-  window.__markReady = function () { markReady(); };
-  window.__waitReady = function (ms) {
-    return new Promise(function (resolve, reject) {
-      var timer = setTimeout(function () {
-        reject(new Error('page not ready after ' + ms + ' ms' + (errors.length ? '; page errors: ' + errors.join(' | ') : '')));
-      }, ms);
-      ready.then(function () { clearTimeout(timer); resolve(); });
-    });
-  };
-
   function fromLibrary() {
     var stack = new Error().stack || '';
     return stack.indexOf('/dist/') !== -1;

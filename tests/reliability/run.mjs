@@ -4,9 +4,10 @@
 //   node tests/reliability/run.mjs [--case SUBSTRING] [--transport fetch|xhr|native] [--strict] [--verbose]
 //
 // Starts the SSE test server (tests/server/sse-server.mjs) on 127.0.0.1 with 21 extra ports (20 for
-// the 100-sources case, one more for the server-restart case), serving /dist/ and this directory;
-// launches Debian's Chromium through playwright-core (with --expose-gc and precise memory info for
-// the memory cases); lists the cases of page.html and runs each case × transport in a fresh page.
+// the 100-sources case, one more for the server-restart case), serving /dist/, /tests/lib/ and this
+// directory; launches Debian's Chromium through playwright-core (with --expose-gc and precise
+// memory info for the memory cases); lists the cases of page.html and runs each case × transport
+// in a fresh page.
 // Every check a case records is one test. Page errors fail the case, except known library bugs,
 // which are tolerated and reported (`--strict` fails on them).
 // Artefacts: test-output/reliability/report.json. Exit code 1 on any failure; the last line of
@@ -16,21 +17,20 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium, withTimeout } from '../lib/browsers.mjs';
+import { cleanups, runSuite } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const distDir = path.join(root, 'dist');
 const outDir = path.join(root, 'test-output', 'reliability');
-const CHROMIUM = '/usr/bin/chromium';
+const libDir = path.join(root, 'tests', 'lib');
 const EXTRA_PORTS = 21;
 const CASE_TIMEOUT = 90_000;
-const ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-  // The memory cases: window.gc(), and performance.memory without its coarse quantisation.
-  '--js-flags=--expose-gc', '--enable-precise-memory-info',
-];
+// Chromium's flags beyond the usual ones (tests/lib/browsers.mjs): for the memory cases,
+// window.gc(), and performance.memory without its coarse quantisation.
+const EXTRA_ARGS = ['--js-flags=--expose-gc', '--enable-precise-memory-info'];
 
 // Page errors that are known library bugs: tolerated (unless --strict), counted and reported.
 // Each entry: { id, match: /regexp on the page error/, what: 'file, cause' }. Delete an entry once
@@ -73,16 +73,6 @@ function result(label, ok, detail = '', extra = {}) {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${label}`);
   if (!ok && detail) console.log(indent(detail));
   report.push({ label, ok, detail, ...extra });
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 // ------------------------------------------------------------------------------------ server checks
@@ -135,13 +125,12 @@ async function main() {
     result('dist/index.js exists (run `npm run build` first)', false);
     return;
   }
-  const server = await startServer({ port: 0, ports: EXTRA_PORTS, files: { '/dist/': distDir, '/tests/reliability/': here } });
+  const server = await startServer({ port: 0, ports: EXTRA_PORTS, files: { '/dist/': distDir, '/tests/reliability/': here, '/tests/lib/': libDir } });
   cleanups.push(() => server.close());
   console.log(`server: ${server.url} and ${server.ports.length - 1} extra ports (${server.ports[1]}..${server.ports.at(-1)})`);
   await serverChecks(server);
 
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  const browser = await launchChromium(EXTRA_ARGS);
   cleanups.push(() => withTimeout(browser.close(), 10_000, 'closing chromium').catch(() => {}));
   const context = await browser.newContext();
   const runId = Date.now().toString(36);
@@ -214,34 +203,4 @@ async function main() {
   console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s; report: ${path.relative(root, path.join(outDir, 'report.json'))}`);
 }
 
-const cleanups = [];
-async function cleanup() {
-  while (cleanups.length) {
-    const f = cleanups.pop();
-    try {
-      await f();
-    } catch {
-      /* keep going */
-    }
-  }
-}
-
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    console.log(`\n${sig}: stopping`);
-    cleanup().finally(() => {
-      console.log(`${passed} passed, ${failed + 1} failed`);
-      process.exit(130);
-    });
-  });
-}
-
-try {
-  await main();
-} catch (e) {
-  result('runner', false, e.stack || e.message);
-} finally {
-  await cleanup();
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exitCode = failed ? 1 : 0;
+await runSuite(main, { result, tally: () => ({ passed, failed }) });

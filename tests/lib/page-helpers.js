@@ -1,0 +1,67 @@
+// In-page helpers shared by the case files of the browser suites (tests/browser/cases.js,
+// tests/envs/cases.js, tests/options/cases.js): assertions, and waiting on an event recorder.
+// An ES module with no reference to `window` or `document`: tests/envs/cases.js imports it in
+// pages, workers, service workers and Node.js alike. Pages get it at /tests/lib/page-helpers.js
+// (each runner serves /tests/lib/); tests/browser/run.mjs also bundles it with esbuild.
+
+export class AssertionError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'AssertionError';
+  }
+}
+
+/** JSON of `v`, or String(v) where JSON fails. */
+export const show = (v) => {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return String(v);
+  }
+};
+
+export function assert(cond, message) {
+  if (!cond) throw new AssertionError(message);
+}
+
+/** Deep equality through JSON (all our values are plain data). */
+export function eq(actual, expected, message) {
+  const a = show(actual);
+  const e = show(expected);
+  if (a !== e) throw new AssertionError(`${message}:\n    expected ${e}\n    actual   ${a}`);
+}
+
+/**
+ * Resolves when `pred()` holds, checked now and each time a recorder calls the functions in
+ * `waiters` (a Set, after every logged event); rejects with pred's exception, or after `ms` with
+ * an AssertionError saying `timeoutMessage()`.
+ */
+export function waitUntil(waiters, pred, ms, timeoutMessage) {
+  return new Promise((resolve, reject) => {
+    let timer = 0;
+    const done = () => {
+      waiters.delete(check);
+      clearTimeout(timer);
+    };
+    const check = () => {
+      let ok;
+      try {
+        ok = pred();
+      } catch (e) {
+        done();
+        reject(e);
+        return;
+      }
+      if (ok) {
+        done();
+        resolve();
+      }
+    };
+    waiters.add(check);
+    timer = setTimeout(() => {
+      done();
+      reject(new AssertionError(timeoutMessage()));
+    }, ms);
+    check();
+  });
+}
