@@ -58,6 +58,14 @@ export class EventSource extends EventTarget {
   #handlers = { __proto__: null };
   // Async iterators and streams to end when close() is called (it fires no event).
   #onClose = new Set();
+  // The native transport: the browser's source, whose message events we forward ourselves,
+  // straight from its listener to ours (no strings copied through wasm).
+  #native = null;
+  #forwarded = new Set();
+  #relay = (event) => {
+    if (this.#state === CLOSED) return;
+    this.dispatchEvent(new MessageEvent(event.type, { data: event.data, origin: event.origin, lastEventId: event.lastEventId }));
+  };
 
   constructor(url, eventSourceInitDict = undefined) {
     super();
@@ -77,6 +85,8 @@ export class EventSource extends EventTarget {
     this.#url = src.url;
     this.#withCredentials = src.withCredentials;
     this.#transport = src.transport;
+    this.#native = (src.takeNative && src.takeNative()) || null;
+    if (this.#native) this.#forward('message');
   }
 
   get url() { return this.#url; }
@@ -95,7 +105,9 @@ export class EventSource extends EventTarget {
   addEventListener(type, listener, options) {
     super.addEventListener(type, listener, options);
     // A native source delivers a custom type only to a listener for that type.
-    if (this.#state !== CLOSED) this.#src.listen(`${type}`);
+    if (this.#state === CLOSED) return;
+    if (this.#native) this.#forward(`${type}`);
+    else this.#src.listen(`${type}`);
   }
 
   close() {
@@ -105,8 +117,23 @@ export class EventSource extends EventTarget {
     this.#src = null;
     src.close();
     src.free();
+    this.#unforward();
     this.#onClose.forEach((done) => done());
     this.#onClose.clear();
+  }
+
+  #forward(type) {
+    if (type === 'open' || type === 'error' || this.#forwarded.has(type)) return;
+    this.#forwarded.add(type);
+    this.#native.addEventListener(type, this.#relay);
+  }
+
+  #unforward() {
+    const native = this.#native;
+    if (!native) return;
+    this.#native = null;
+    this.#forwarded.forEach((type) => native.removeEventListener(type, this.#relay));
+    this.#forwarded.clear();
   }
 
   /**
@@ -179,6 +206,7 @@ export class EventSource extends EventTarget {
         // nothing may call into wasm now): closed at once, reported from a task of its own.
         this.#state = CLOSED;
         this.#src = null;
+        this.#unforward();
         this.#onClose.clear();
         setTimeout(() => this.dispatchEvent(new EventSourceErrorEvent('error', { reason: 'internal', statusText: text })));
         break;
@@ -190,6 +218,7 @@ export class EventSource extends EventTarget {
     const src = this.#src;
     this.#src = null;
     if (src) queueMicrotask(() => src.free());
+    this.#unforward();
     this.#onClose.clear();
   }
 

@@ -304,6 +304,16 @@ impl Source {
         self.engine.ready_state() as u8
     }
 
+    /// For the native transport: the browser's source, whose message events the caller now
+    /// forwards itself (see `NativeSource::take_messages`). `undefined` for other transports.
+    #[wasm_bindgen(js_name = takeNative)]
+    pub fn take_native(&self) -> Option<web_sys::EventSource> {
+        match &self.engine {
+            Engine::Native(n) => n.take_messages(),
+            Engine::Core(_) => None,
+        }
+    }
+
     /// The page listens for `event_type`; only the native transport needs to know.
     pub fn listen(&self, event_type: &str) {
         if let Engine::Native(n) = &self.engine {

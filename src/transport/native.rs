@@ -84,6 +84,22 @@ impl NativeSource {
         i.types.push(event_type.to_owned());
     }
 
+    /// Hands message delivery to the caller, which listens on the returned native source
+    /// itself: the JS class forwards each native event straight to its own listeners, without
+    /// copying its strings into wasm and back (opening, errors and states still come through
+    /// the sink). Later [`NativeSource::listen`] calls do nothing.
+    pub fn take_messages(&self) -> Option<EventSource> {
+        let mut i = self.0.borrow_mut();
+        let es = i.es.clone()?;
+        if let Some(cb) = i.on_message.take() {
+            for t in &i.types {
+                let _ = es.remove_event_listener_with_callback(t, cb.as_ref().unchecked_ref());
+            }
+        }
+        i.types.clear();
+        Some(es)
+    }
+
     pub fn ready_state(&self) -> ReadyState {
         match self.0.borrow().es.as_ref().map(|es| es.ready_state()) {
             Some(0) => ReadyState::Connecting,
