@@ -170,20 +170,12 @@ impl Driver {
             packed: String::new(),
         }));
         let watch = Lifecycle::watch(lifecycle, Rc::downgrade(&inner), |weak, what| {
-            if let Some(inner) = weak.upgrade().filter(|i| i.try_borrow_mut().is_ok()) {
-                let _serving = serving(&inner);
-                let t = now();
-                {
-                    let mut i = inner.borrow_mut();
-                    match what {
-                        crate::lifecycle::Happening::Online => i.conn.reconnect_now(t),
-                        crate::lifecycle::Happening::PageShow => i.conn.refresh(t),
-                        crate::lifecycle::Happening::Hidden => i.conn.pause(),
-                        crate::lifecycle::Happening::Visible => i.conn.unpause(t),
-                    }
-                }
-                pump(&inner);
-            }
+            step_weak(weak, |i, t| match what {
+                crate::lifecycle::Happening::Online => i.conn.reconnect_now(t),
+                crate::lifecycle::Happening::PageShow => i.conn.refresh(t),
+                crate::lifecycle::Happening::Hidden => i.conn.pause(),
+                crate::lifecycle::Happening::Visible => i.conn.unpause(t),
+            });
         });
         {
             let mut i = inner.borrow_mut();
@@ -207,6 +199,23 @@ impl Driver {
         drop(i);
         let _serving = serving(&self.0);
         pump(&self.0);
+    }
+}
+
+/// Tells the source something that happened at `now`, then carries out what it asks, marked
+/// as the source being served (for the panic hook).
+fn step<R>(inner: &Rc<RefCell<Inner>>, tell: impl FnOnce(&mut Inner, Millis) -> R) -> R {
+    let _serving = serving(inner);
+    let result = tell(&mut inner.borrow_mut(), now());
+    pump(inner);
+    result
+}
+
+/// [`step`] for a callback that holds the source weakly (a timer, a page event); a source that
+/// is gone, or was left borrowed by a panic, is not told.
+fn step_weak(weak: &Weak<RefCell<Inner>>, tell: impl FnOnce(&mut Inner, Millis)) {
+    if let Some(inner) = weak.upgrade().filter(|i| i.try_borrow_mut().is_ok()) {
+        step(&inner, tell);
     }
 }
 
@@ -295,12 +304,8 @@ impl Feed {
     /// The transport's buffer is full: swap the request for a fresh one that resumes from the
     /// last event ID. Returns whether that happened (then this request is finished).
     pub fn recycle(&self) -> bool {
-        let Some((inner, _serving)) = self.enter() else { return true };
-        let resumed = inner.borrow_mut().conn.resume(now());
-        if resumed {
-            pump(&inner);
-        }
-        resumed
+        let Some(inner) = self.live() else { return true };
+        step(&inner, |i, t| i.conn.resume(t))
     }
 
     pub fn end(&self) {
@@ -317,14 +322,12 @@ impl Feed {
     }
 
     fn finish(&self, report: impl FnOnce(&mut Connection, Millis)) {
-        if let Some((inner, _serving)) = self.enter() {
-            let running = {
-                let mut i = inner.borrow_mut();
-                report(&mut i.conn, now());
+        if let Some(inner) = self.live() {
+            // The request is over: its handle goes once the core has had its say.
+            let _finished = step(&inner, |i, t| {
+                report(&mut i.conn, t);
                 i.running.take()
-            };
-            drop(running);
-            pump(&inner);
+            });
         }
     }
 }
@@ -553,16 +556,10 @@ fn arm_timer(inner: &Rc<RefCell<Inner>>) {
     let delay = deadline.saturating_sub(now()).min(i32::MAX as u64) as u32;
     let weak = Rc::downgrade(inner);
     let timeout = Timeout::new(delay, move || {
-        if let Some(inner) = weak.upgrade().filter(|i| i.try_borrow_mut().is_ok()) {
-            let _serving = serving(&inner);
-            let t = now();
-            {
-                let mut i = inner.borrow_mut();
-                i.timer = None;
-                i.conn.on_timeout(t);
-            }
-            pump(&inner);
-        }
+        step_weak(&weak, |i, t| {
+            i.timer = None;
+            i.conn.on_timeout(t);
+        });
     });
     i.timer = Some((deadline, timeout));
 }
