@@ -14,12 +14,16 @@ import { ensureWasm } from './wasm.js';
 import { iterate, toStream } from './iterate.js';
 import { sharedSource } from './share.js';
 import { deferredSource } from './deferred.js';
+import { Listeners } from './listeners.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
-const addListener = EventTarget.prototype.addEventListener;
-const removeListener = EventTarget.prototype.removeEventListener;
+const now = typeof performance === 'object' && performance ? () => performance.now() : () => Date.now();
+
+function arity(name, count) {
+  if (count < 2) throw new TypeError(`Failed to execute '${name}' on 'EventTarget': 2 arguments required, but only ${count} present.`);
+}
 
 /**
  * The `error` event of an eventsource-wasm source: still a plain `Event` to standard code, with
@@ -56,6 +60,8 @@ export class EventSource extends EventTarget {
   #withCredentials;
   #transport;
   #handlers = { __proto__: null };
+  // Message events skip the platform's dispatch: see listeners.js.
+  #listeners = new Listeners(this);
   // Async iterators and streams to end when close() is called (it fires no event).
   #onClose = new Set();
   // The native transport: the browser's source, whose message events we forward ourselves,
@@ -63,8 +69,9 @@ export class EventSource extends EventTarget {
   #native = null;
   #forwarded = new Set();
   #relay = (event) => {
-    if (this.#state === CLOSED) return;
-    this.dispatchEvent(new MessageEvent(event.type, { data: event.data, origin: event.origin, lastEventId: event.lastEventId }));
+    const listeners = this.#listeners;
+    if (listeners.closed) return;
+    listeners.relay(event);
   };
 
   constructor(url, eventSourceInitDict = undefined) {
@@ -102,17 +109,25 @@ export class EventSource extends EventTarget {
   get onerror() { return this.#handler('error'); }
   set onerror(value) { this.#setHandler('error', value); }
 
-  addEventListener(type, listener, options) {
-    super.addEventListener(type, listener, options);
+  addEventListener(type, callback, options = undefined) {
+    arity('addEventListener', arguments.length);
+    const name = `${type}`;
+    this.#listeners.add(name, callback, options);
     // A native source delivers a custom type only to a listener for that type.
     if (this.#state === CLOSED) return;
-    if (this.#native) this.#forward(`${type}`);
-    else this.#src.listen(`${type}`);
+    if (this.#native) this.#forward(name);
+    else this.#src.listen(name);
+  }
+
+  removeEventListener(type, callback, options = undefined) {
+    arity('removeEventListener', arguments.length);
+    this.#listeners.remove(`${type}`, callback, options);
   }
 
   close() {
     if (this.#state === CLOSED) return;
     this.#state = CLOSED;
+    this.#listeners.closed = true;
     const src = this.#src;
     this.#src = null;
     src.close();
@@ -174,10 +189,12 @@ export class EventSource extends EventTarget {
       case 1: {
         const parts = text.split('\r');
         const origin = this.#origin;
+        const listeners = this.#listeners;
+        const time = now();
         for (let i = 0; i + 2 < parts.length; i += 3) {
           // close() in a listener stops the rest of the chunk, as it stops the native class.
-          if (this.#state === CLOSED) return;
-          this.dispatchEvent(new MessageEvent(parts[i] || 'message', { data: parts[i + 2], origin, lastEventId: parts[i + 1] }));
+          if (listeners.closed) return;
+          listeners.deliver(parts[i] || 'message', parts[i + 2], origin, parts[i + 1], time);
         }
         break;
       }
@@ -191,6 +208,7 @@ export class EventSource extends EventTarget {
           reconnectDelay: extra >= 0 ? extra : null,
         });
         this.#state = kind === 2 ? CONNECTING : CLOSED;
+        this.#listeners.closed = kind === 3;
         if (kind === 3) this.#release();
         this.dispatchEvent(event);
         break;
@@ -205,6 +223,7 @@ export class EventSource extends EventTarget {
         // A bug in the Rust code, contained to this source (we are inside its panic hook, so
         // nothing may call into wasm now): closed at once, reported from a task of its own.
         this.#state = CLOSED;
+        this.#listeners.closed = true;
         this.#src = null;
         this.#unforward();
         this.#onClose.clear();
@@ -235,7 +254,7 @@ export class EventSource extends EventTarget {
     const record = handlers[type];
     if (!usable) {
       if (record) {
-        removeListener.call(this, type, record.listener);
+        this.#listeners.remove(type, record.listener);
         delete handlers[type];
       }
       return;
@@ -252,7 +271,7 @@ export class EventSource extends EventTarget {
       },
     };
     handlers[type] = created;
-    addListener.call(this, type, created.listener);
+    this.#listeners.add(type, created.listener);
   }
 }
 

@@ -103,6 +103,118 @@ function checkDelivery(t, log) {
   });
 }
 
+/**
+ * Runs one scripted listener scenario on `new Ctor(url, init)` and resolves to its trace (what
+ * the listeners saw, in order). Exceptions that listeners throw on purpose are expected page
+ * errors: they are logged to the trace where the window saw them, then dropped from the page's
+ * error list.
+ */
+function listenerScenario(Ctor, url, init, t) {
+  const trace = [];
+  const log = (...a) => trace.push(a.map((v) => (typeof v === 'string' ? v : show(v))).join(' '));
+  const errorsBefore = (window.__pageErrors || []).length;
+  const onWindowError = (e) => log('reported', /listener-semantics-boom/.test(e.message) ? 'boom' : 'other');
+  window.addEventListener('error', onWindowError);
+  const es = init === undefined ? new Ctor(url) : new Ctor(url, init);
+  t.sources.push(es);
+  const throwsType = (f) => {
+    try {
+      f();
+      return 'no throw';
+    } catch (e) {
+      return e instanceof TypeError ? 'TypeError' : `${e && e.name}`;
+    }
+  };
+  log('arguments', throwsType(() => es.addEventListener()), throwsType(() => es.addEventListener('message')),
+    throwsType(() => es.addEventListener('message', 5)), throwsType(() => es.addEventListener('message', () => {}, { signal: 'no' })),
+    throwsType(() => es.addEventListener('message', null)), throwsType(() => es.removeEventListener('message')),
+    throwsType(() => es.removeEventListener('message', null)), throwsType(() => es.removeEventListener('message', () => {})));
+  const getters = new Set();
+  for (const proto of [MessageEvent.prototype, Event.prototype]) {
+    for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+      if (d.get && name !== 'isTrusted' && name !== 'timeStamp') getters.add(name);
+    }
+  }
+  const describe = (e) => [...getters].sort().map((name) => {
+    let v;
+    try {
+      v = e[name];
+    } catch (err) {
+      return `${name}: throws ${err && err.name}`;
+    }
+    if (v === es) return `${name}: the source`;
+    if (Array.isArray(v)) return `${name}: array(${v.length}${Object.isFrozen(v) ? ', frozen' : ''})`;
+    return `${name}: ${typeof v === 'object' && v !== null ? Object.prototype.toString.call(v) : show(v)}`;
+  });
+  let saved = null;
+  const ctrl = new AbortController();
+  const A = function (e) {
+    log('A', e.data, e.lastEventId, this === es, e.eventPhase, e.composedPath().length, e.composedPath()[0] === es, e.origin === location.origin);
+    if (e.data === '1') {
+      saved = e;
+      log('kind', e instanceof MessageEvent, e instanceof Event, e.constructor === MessageEvent, Object.prototype.toString.call(e), typeof e.timeStamp, e.timeStamp > 0);
+      log('attributes', ...describe(e));
+      e.preventDefault();
+      e.returnValue = false;
+      log('after preventDefault', e.defaultPrevented, e.returnValue, e.cancelBubble);
+      e.stopPropagation(); // no parent: changes nothing, but cancelBubble reads true
+      log('after stopPropagation', e.cancelBubble);
+    }
+  };
+  es.addEventListener('message', A);
+  es.addEventListener('message', A); // the same listener again: ignored
+  es.addEventListener('message', A, { capture: true }); // a capturing registration: runs first
+  es.onmessage = function (e) { log('onmessage#1', e.data, this === es); };
+  const H = { handleEvent(e) { log('H', e.data, this === H); } };
+  es.addEventListener('message', H);
+  es.addEventListener('message', (e) => log('once', e.data), { once: true });
+  es.addEventListener('message', (e) => log('signal', e.data), { signal: ctrl.signal });
+  const late = (e) => log('late', e.data);
+  const added = (e) => log('added', e.data);
+  es.addEventListener('message', (e) => {
+    log('ctl', e.data);
+    if (e.data === '2') {
+      ctrl.abort();
+      es.onmessage = (e2) => log('onmessage#2', e2.data); // keeps its place in the list
+    }
+    if (e.data === '3') {
+      es.removeEventListener('message', late); // later in this dispatch: skipped now
+      es.addEventListener('message', added); // added during dispatch: from the next event on
+    }
+    if (e.data === '4') {
+      e.stopImmediatePropagation();
+      log('cancelBubble', e.cancelBubble);
+    }
+    if (e.data === '5') throw new Error('listener-semantics-boom');
+    if (e.data === '6') {
+      es.removeEventListener('message', A, true);
+      es.removeEventListener('message', H, { capture: true }); // wrong capture flag: H stays
+      es.onmessage = null;
+    }
+  });
+  es.addEventListener('message', late);
+  es.addEventListener('message', { handleEvent: 5 }); // not callable: an error is reported, the rest run
+  es.addEventListener('message', (e) => log('last', e.data));
+  es.addEventListener('x', (e) => {
+    log('x', e.type, e.data, e.lastEventId);
+    // Events that page code dispatches go through the platform, to the same listeners.
+    es.addEventListener('message', (e2) => log('once-page', e2.data, e2.isTrusted), { once: true });
+    log('dispatch', es.dispatchEvent(new MessageEvent('message', { data: 'page 1' })), es.dispatchEvent(new MessageEvent('message', { data: 'page 2' })));
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new AssertionError(`listener scenario on ${init === undefined ? 'the browser\'s class' : 'this class'} did not finish; trace: ${show(trace)}`)), 8000);
+    es.addEventListener('done', (e) => {
+      es.close();
+      clearTimeout(timer);
+      window.removeEventListener('error', onWindowError);
+      log('saved after dispatch', saved && saved.currentTarget, saved && saved.eventPhase, saved && saved.composedPath().length, saved && saved.target === es, saved && saved.data);
+      log('done', e.data, e.eventPhase);
+      if (window.__pageErrors) window.__pageErrors.length = errorsBefore;
+      resolve(trace);
+    });
+  });
+}
+
 const b64url = (s) => btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
 // ----------------------------------------------------------------------------- the case context
@@ -639,6 +751,24 @@ function defineCases(EventSource, expectAuto) {
     }
     eq(seen, [], 'events dispatched synchronously');
     eq(t.seq(), ['open@1', ...ticks(1, 2)], 'events');
+  });
+
+  // Listener semantics, against the browser's own EventSource on the same stream: our message
+  // events skip the platform's dispatch (js/listeners.js), so everything a page can observe
+  // about listeners and the event object is compared, trace for trace, with the real thing.
+  // Two deliveries: the whole stream in one chunk (listener changes between events of one
+  // chunk), and 9 bytes at a time.
+  def('listener-semantics', async (transport, t) => {
+    const Native = window.__nativeEventSource;
+    assert(typeof Native === 'function', 'the page saved the browser\'s EventSource');
+    const body = [1, 2, 3, 4, 5, 6, 7].map((i) => `id: ${i}\ndata: ${i}\n\n`).join('') + 'event: x\ndata: x1\n\nevent: done\ndata: end\n\n';
+    for (const split of ['', '&chunk=9&delay=5']) {
+      const url = `${A}/raw?b64=${b64url(body)}${split}&key=${t.key()}`;
+      const expected = await listenerScenario(Native, url, undefined, t);
+      const actual = await listenerScenario(EventSource, url, { transport }, t);
+      eq(actual, expected, `listener trace${split ? ' (9-byte chunks)' : ''}, this class vs the browser's`);
+      assert(expected.length > 50, `the reference trace is too short to mean anything: ${show(expected)}`);
+    }
   });
 
   // A request that cannot connect (connection refused): an error, no open. The standard lets the
