@@ -7,8 +7,11 @@
 // (Playwright enables the Network domain, which slows the native EventSource several-fold; the
 // Profiler adds its own overhead). Use it for the split between dispatch, parsing (wasm),
 // string handling and the browser's own work. By default this package is bundled unminified
-// from js/ and pkg/ (so functions keep their names); --minified profiles dist/index.js.
+// from js/, with a wasm that keeps its function names (wasm-bindgen + wasm-opt -Oz -g on the
+// last `npm run build`'s cargo output), so Rust functions show by name; --minified profiles
+// dist/index.js.
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,8 +45,21 @@ for (const [name, contents] of Object.entries(POLY)) {
   await esbuild.build({ stdin: { contents, resolveDir: root }, bundle: true, format: 'esm', outfile: path.join(buildDir, `${name}.js`), logLevel: 'warning' });
 }
 if (!minified) {
+  // The same wasm as the build's, optimised the same way, with its name section kept.
+  const named = path.join(buildDir, 'pkg-names');
+  const wasmIn = path.join(root, 'target/wasm32-unknown-unknown/release/eventsource_wasm.wasm');
+  execFileSync('wasm-bindgen', [wasmIn, '--out-dir', named, '--target', 'web', '--no-typescript'], { stdio: 'inherit' });
+  const wasmFile = path.join(named, 'eventsource_wasm_bg.wasm');
+  execFileSync(path.join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '-g', wasmFile, '-o', wasmFile], { stdio: 'inherit' });
+  fs.writeFileSync(path.join(named, 'wasm-inline.js'), `export default ${JSON.stringify(fs.readFileSync(wasmFile).toString('base64'))};\n`);
+  const namedPkg = {
+    name: 'named-pkg',
+    setup(b) {
+      b.onResolve({ filter: /\/pkg\/(eventsource_wasm|wasm-inline)\.js$/ }, (a) => ({ path: path.join(named, path.basename(a.path)) }));
+    },
+  };
   await esbuild.build({
-    entryPoints: [path.join(root, 'js/index.js')], bundle: true, format: 'esm', keepNames: true, target: 'es2020',
+    entryPoints: [path.join(root, 'js/index.js')], bundle: true, format: 'esm', keepNames: true, target: 'es2020', plugins: [namedPkg],
     outfile: path.join(buildDir, 'esw-debug.js'), logLevel: 'warning', logOverride: { 'empty-import-meta': 'silent' },
   });
 }

@@ -58,7 +58,7 @@ if (!clients.includes('native')) clients.unshift('native');
 const only = option('--only', [...THROUGHPUT_IDS, 'latency', 'startup'].join(',')).split(',');
 const throughputIds = THROUGHPUT_IDS.filter((id) => only.includes(id));
 // Start-up also for the classic script (the drop-in global build).
-const startupClients = only.includes('startup') ? [...clients, ...(clients.some((c) => c.startsWith('esw-')) ? ['esw-global'] : [])] : [];
+const startupClients = only.includes('startup') ? [...new Set([...clients, ...(clients.some((c) => c.startsWith('esw-')) ? ['esw-global'] : [])])] : [];
 
 // ------------------------------------------------------------------------------ set-up
 

@@ -68,11 +68,9 @@ export class EventSource extends EventTarget {
   // straight from its listener to ours (no strings copied through wasm).
   #native = null;
   #forwarded = new Set();
-  #relay = (event) => {
-    const listeners = this.#listeners;
-    if (listeners.closed) return;
-    listeners.relay(event);
-  };
+  #relay = ((listeners) => (event) => {
+    if (!listeners.closed) listeners.relay(event);
+  })(this.#listeners);
 
   constructor(url, eventSourceInitDict = undefined) {
     super();

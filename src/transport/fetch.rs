@@ -5,6 +5,9 @@
 //! where the last event ID travels. Each chunk from the reader is copied once into wasm memory
 //! (into a buffer reused for the whole response) and handed to the core.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -80,6 +83,16 @@ fn report_failure(feed: &Feed, error: &JsValue) {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// What `ReadableStreamDefaultReader.read()` resolves to.
+    type ReadResult;
+    #[wasm_bindgen(method, getter)]
+    fn done(this: &ReadResult) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn value(this: &ReadResult) -> JsValue;
+}
+
 async fn run(pending: Promise, feed: Feed) {
     let response: Response = match JsFuture::from(pending).await {
         Ok(r) if r.has_type::<Response>() => r.unchecked_into(),
@@ -104,28 +117,87 @@ async fn run(pending: Promise, feed: Feed) {
     let Some(body) = response.body() else {
         return feed.end();
     };
-    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-    let done_key = JsValue::from_str("done");
-    let value_key = JsValue::from_str("value");
-    // Reused for every chunk: steady streaming allocates nothing.
-    let mut buf = Vec::new();
-    loop {
-        let result = match JsFuture::from(reader.read()).await {
-            Ok(r) => r,
-            Err(e) => return report_failure(&feed, &e),
+    BodyReader::start(body.get_reader().unchecked_into(), feed);
+}
+
+/// Reads a response body chunk by chunk with one pair of callbacks for the whole body.
+///
+/// Why not a loop of `JsFuture`s: each of those makes two closures and a task per chunk, which
+/// is most of the cost when a server writes a few bytes at a time. The pair holds the reader
+/// alive while a read is pending and is let go when the body ends, fails, or is no longer
+/// wanted (a closed source's reads are rejected by its abort, so that always happens).
+struct BodyReader {
+    reader: ReadableStreamDefaultReader,
+    feed: Feed,
+    /// Reused for every chunk: steady streaming allocates nothing.
+    buf: Vec<u8>,
+    callbacks: Option<(Callback, Callback)>,
+}
+
+/// `read()`'s fulfilment or rejection handler.
+type Callback = Closure<dyn FnMut(JsValue)>;
+
+impl BodyReader {
+    fn start(reader: ReadableStreamDefaultReader, feed: Feed) {
+        let this = Rc::new(RefCell::new(BodyReader { reader, feed, buf: Vec::new(), callbacks: None }));
+        let on_read = {
+            let this = this.clone();
+            Callback::new(move |result: JsValue| BodyReader::chunk(&this, result.unchecked_into()))
+        };
+        let on_fail = {
+            let this = this.clone();
+            Callback::new(move |error: JsValue| {
+                let feed = BodyReader::stop(&this);
+                report_failure(&feed, &error);
+            })
+        };
+        this.borrow_mut().callbacks = Some((on_read, on_fail));
+        BodyReader::read_next(&this);
+    }
+
+    fn read_next(this: &Rc<RefCell<BodyReader>>) {
+        let me = this.borrow();
+        if let Some((on_read, on_fail)) = &me.callbacks {
+            // The returned promise settles through our handlers: nothing is left unhandled.
+            let _ = me.reader.read().then2(on_read, on_fail);
+        }
+    }
+
+    /// Lets go of the callbacks (and so of this reader); returns the feed for a last word.
+    fn stop(this: &Rc<RefCell<BodyReader>>) -> Feed {
+        let mut me = this.borrow_mut();
+        // Dropping a closure while it runs is safe: wasm-bindgen frees it once the call returns.
+        me.callbacks = None;
+        me.feed.clone()
+    }
+
+    fn chunk(this: &Rc<RefCell<BodyReader>>, result: ReadResult) {
+        let (feed, mut buf) = {
+            let mut me = this.borrow_mut();
+            let buf = std::mem::take(&mut me.buf);
+            (me.feed.clone(), buf)
         };
         if !feed.is_current() {
-            return; // aborted by the driver, which ended the body
+            BodyReader::stop(this); // aborted by the driver, which ended the body
+            return;
         }
-        if Reflect::get(&result, &done_key).ok().and_then(|v| v.as_bool()).unwrap_or(true) {
+        if result.done() {
+            BodyReader::stop(this);
             return feed.end();
         }
-        let Ok(value) = Reflect::get(&result, &value_key) else { return feed.network_error() };
-        let chunk: Uint8Array = value.unchecked_into();
+        let Some(chunk) = result.value().dyn_into::<Uint8Array>().ok() else {
+            BodyReader::stop(this);
+            return feed.network_error();
+        };
         buf.resize(chunk.length() as usize, 0);
         chunk.copy_to(&mut buf);
-        if !feed.bytes(&buf) {
-            return; // the driver aborted the request (close, or the stream broke a limit)
+        // Page code runs in here (listeners): no borrow of ours is held.
+        let more = feed.bytes(&buf);
+        this.borrow_mut().buf = buf;
+        if more {
+            BodyReader::read_next(this);
+        } else {
+            BodyReader::stop(this); // the driver aborted the request (close, or a broken limit)
         }
     }
 }
