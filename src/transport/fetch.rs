@@ -189,8 +189,16 @@ impl BodyReader {
             BodyReader::stop(this);
             return feed.network_error();
         };
-        buf.resize(chunk.length() as usize, 0);
-        chunk.copy_to(&mut buf);
+        let len = chunk.length() as usize;
+        buf.clear();
+        buf.reserve(len);
+        // SAFETY: `reserve` made room for `len` bytes, and `raw_copy_to_ptr` writes exactly the
+        // chunk's `len` bytes there, so they are initialised before `set_len` exposes them.
+        // (`resize` + `copy_to` would first zero-fill what the copy overwrites.)
+        unsafe {
+            chunk.raw_copy_to_ptr(buf.as_mut_ptr());
+            buf.set_len(len);
+        }
         // Page code runs in here (listeners): no borrow of ours is held.
         let more = feed.bytes(&buf);
         this.borrow_mut().buf = buf;
