@@ -14,7 +14,7 @@ import { ensureWasm } from './wasm.js';
 import { iterate, toStream } from './iterate.js';
 import { sharedSource } from './share.js';
 import { deferredSource } from './deferred.js';
-import { Listeners } from './listeners.js';
+import { Batch, Listeners } from './listeners.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -185,14 +185,20 @@ export class EventSource extends EventTarget {
         this.dispatchEvent(new Event('open'));
         break;
       case 1: {
-        const parts = text.split('\r');
-        const origin = this.#origin;
+        // `type CR id CR data CR`, repeated; an empty type means 'message'. Only the events
+        // someone listens to are cut out of the text.
         const listeners = this.#listeners;
-        const time = now();
-        for (let i = 0; i + 2 < parts.length; i += 3) {
+        const batch = new Batch(this, this.#origin, now(), false);
+        const end = text.length;
+        for (let at = 0; at < end; ) {
           // close() in a listener stops the rest of the chunk, as it stops the native class.
           if (listeners.closed) return;
-          listeners.deliver(parts[i] || 'message', parts[i + 2], origin, parts[i + 1], time);
+          const a = text.indexOf('\r', at);
+          const b = text.indexOf('\r', a + 1);
+          const c = text.indexOf('\r', b + 1);
+          const type = a === at ? 'message' : text.slice(at, a);
+          if (listeners.has(type)) listeners.deliver(type, text.slice(b + 1, c), text.slice(a + 1, b), batch);
+          at = c + 1;
         }
         break;
       }

@@ -32,72 +32,82 @@ const report =
       });
 
 // The light event's state, under symbols: esbuild lowers `#private` fields (ES2022) to WeakMaps
-// for the ES2020 build, which would cost more than the real event we are avoiding.
+// for the ES2020 build, which would cost more than the real event we are avoiding. Five fields,
+// because every byte of a per-event object counts against the JS heap: what all events of one
+// chunk share (target, origin, time) sits in one `Batch`.
 const TYPE = Symbol('type');
-const DATA = Symbol('data');
-const ORIGIN = Symbol('origin');
+const DATA = Symbol('data'); // the data, or for a relayed event the browser's own event
 const ID = Symbol('lastEventId');
-const TARGET = Symbol('target');
-const TIME = Symbol('timeStamp');
-const PHASE = Symbol('eventPhase'); // AT_TARGET (2) while listeners run, NONE (0) after
-const STOP = Symbol('stop'); // 1: stopPropagation(), 2: stopImmediatePropagation()
-const PORTS = Symbol('ports');
-// The browser's own event, for one relayed from a native source: its data, origin, lastEventId
-// and timeStamp are read from it only if page code asks (each read makes a new string).
-const RELAYED = Symbol('relayed');
+const BATCH = Symbol('batch');
+const STATE = Symbol('state'); // bits 0-1: 1 stopPropagation(), 2 stopImmediatePropagation(); bit 2: dispatch over
+const DONE = 4;
+const ports = new WeakMap(); // `ports`, made on first access (almost never)
+
+/**
+ * What the events of one delivery share. `relayed`: the events are the browser's own (a native
+ * source), whose data, origin, lastEventId and timeStamp are read from them only if page code
+ * asks (each read makes a new string).
+ */
+export class Batch {
+  constructor(target, origin, timeStamp, relayed) {
+    this.target = target;
+    this.origin = origin;
+    this.timeStamp = timeStamp;
+    this.relayed = relayed;
+  }
+}
 
 /** A `MessageEvent` as page code sees it, at a fraction of the cost of a real one. */
 class LightMessageEvent {
-  constructor(type, data, origin, lastEventId, target, timeStamp) {
+  constructor(type, data, lastEventId, batch) {
     this[TYPE] = type;
     this[DATA] = data;
-    this[ORIGIN] = origin;
     this[ID] = lastEventId;
-    this[TARGET] = target;
-    this[TIME] = timeStamp;
-    this[PHASE] = 2;
-    this[STOP] = 0;
-    this[PORTS] = null;
-    this[RELAYED] = null;
+    this[BATCH] = batch;
+    this[STATE] = 0;
   }
 
   get type() { return this[TYPE]; }
-  get data() { return this[RELAYED] === null ? this[DATA] : this[RELAYED].data; }
-  get origin() { return this[RELAYED] === null ? this[ORIGIN] : this[RELAYED].origin; }
-  get lastEventId() { return this[RELAYED] === null ? this[ID] : this[RELAYED].lastEventId; }
+  get data() { return this[BATCH].relayed ? this[DATA].data : this[DATA]; }
+  get origin() { return this[BATCH].relayed ? this[DATA].origin : this[BATCH].origin; }
+  get lastEventId() { return this[BATCH].relayed ? this[DATA].lastEventId : this[ID]; }
   get source() { return null; }
   // Chromium's User Activation API: null on every event not sent by postMessage.
   get userActivation() { return null; }
-  get ports() { return (this[PORTS] ??= Object.freeze([])); }
-  get target() { return this[TARGET]; }
-  get srcElement() { return this[TARGET]; }
-  get currentTarget() { return this[PHASE] ? this[TARGET] : null; }
-  get eventPhase() { return this[PHASE]; }
+  get ports() {
+    let list = ports.get(this);
+    if (!list) ports.set(this, (list = Object.freeze([])));
+    return list;
+  }
+  get target() { return this[BATCH].target; }
+  get srcElement() { return this[BATCH].target; }
+  get currentTarget() { return this[STATE] & DONE ? null : this[BATCH].target; }
+  get eventPhase() { return this[STATE] & DONE ? 0 : 2; }
   get bubbles() { return false; }
   get cancelable() { return false; }
   get composed() { return false; }
   get defaultPrevented() { return false; }
   get isTrusted() { return false; }
-  get timeStamp() { return this[RELAYED] === null ? this[TIME] : this[RELAYED].timeStamp; }
+  get timeStamp() { return this[BATCH].relayed ? this[DATA].timeStamp : this[BATCH].timeStamp; }
   get returnValue() { return true; }
   set returnValue(value) {}
-  get cancelBubble() { return this[STOP] !== 0; }
+  get cancelBubble() { return (this[STATE] & 3) !== 0; }
   set cancelBubble(value) {
-    if (value && !this[STOP]) this[STOP] = 1;
+    if (value) this.stopPropagation();
   }
-  composedPath() { return this[PHASE] ? [this[TARGET]] : []; }
+  composedPath() { return this[STATE] & DONE ? [] : [this[BATCH].target]; }
   stopPropagation() {
-    if (!this[STOP]) this[STOP] = 1;
+    if ((this[STATE] & 3) === 0) this[STATE] |= 1;
   }
-  stopImmediatePropagation() { this[STOP] = 2; }
+  stopImmediatePropagation() { this[STATE] = (this[STATE] & DONE) | 2; }
   // Not cancelable: nothing to prevent.
   preventDefault() {}
   // Re-initialising is allowed only outside dispatch; ours is never dispatched again.
   initEvent() {}
   initMessageEvent() {}
   // Firefox's non-standard aliases of `target`.
-  get originalTarget() { return this[TARGET]; }
-  get explicitOriginalTarget() { return this[TARGET]; }
+  get originalTarget() { return this[BATCH].target; }
+  get explicitOriginalTarget() { return this[BATCH].target; }
 }
 Object.setPrototypeOf(LightMessageEvent.prototype, Base.prototype);
 // `e.constructor` is `MessageEvent`, inherited, as for a real one.
@@ -172,6 +182,7 @@ export class Listeners {
     this.byType = new Map();
     // Set by close(): no further message event is delivered, even from the chunk in hand.
     this.closed = false;
+    this.relayBatch = null;
   }
 
   add(type, callback, options) {
@@ -224,9 +235,9 @@ export class Listeners {
   }
 
   /** Delivers one message event to the listeners of its type, as a dispatch would. */
-  deliver(type, data, origin, lastEventId, timeStamp) {
+  deliver(type, data, lastEventId, batch) {
     const list = this.byType.get(type);
-    if (list !== undefined) this.run(list, type, new LightMessageEvent(type, data, origin, lastEventId, this.target, timeStamp));
+    if (list !== undefined) this.run(list, type, new LightMessageEvent(type, data, lastEventId, batch));
   }
 
   /** Delivers a message event that the browser's own EventSource dispatched to us. */
@@ -234,9 +245,8 @@ export class Listeners {
     const type = native.type;
     const list = this.byType.get(type);
     if (list === undefined) return;
-    const event = new LightMessageEvent(type, '', '', '', this.target, 0);
-    event[RELAYED] = native;
-    this.run(list, type, event);
+    this.relayBatch ??= new Batch(this.target, '', 0, true);
+    this.run(list, type, new LightMessageEvent(type, native, '', this.relayBatch));
   }
 
   run(list, type, event) {
@@ -244,7 +254,7 @@ export class Listeners {
     const entries = list.entries;
     // At the target, capturing listeners run before the others.
     for (let pass = list.captures ? 0 : 1; pass < 2; pass++) {
-      if (pass === 1 && event[STOP] !== 0 && stopEndsTarget) break;
+      if (pass === 1 && (event[STATE] & 3) !== 0 && stopEndsTarget) break;
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i];
         if (entry.removed || (list.captures && entry.capture !== (pass === 0))) continue;
@@ -254,12 +264,12 @@ export class Listeners {
         } catch (error) {
           report(error);
         }
-        if (event[STOP] === 2) {
-          event[PHASE] = 0;
+        if ((event[STATE] & 3) === 2) {
+          event[STATE] |= DONE;
           return;
         }
       }
     }
-    event[PHASE] = 0;
+    event[STATE] |= DONE;
   }
 }
