@@ -8,13 +8,14 @@
 //   dist/index.d.ts                    TypeScript declarations
 // Steps: cargo (release, size profile) → wasm-bindgen (--target web) → wasm-opt -Oz from the npm
 // `binaryen` package (never Debian's wasm-opt 108, which silently breaks wasm-bindgen output)
-// → esbuild. Prints the gzipped sizes at the end.
+// → short import names (short-imports.mjs) → esbuild. Prints the gzipped sizes at the end.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { shortenImports } from './short-imports.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = join(root, 'pkg');
@@ -30,6 +31,13 @@ run('wasm-bindgen', [
 ]);
 const wasmFile = join(pkg, 'eventsource_wasm_bg.wasm');
 run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', wasmFile, '-o', wasmFile]);
+{
+  const glueFile = join(pkg, 'eventsource_wasm.js');
+  const short = shortenImports(readFileSync(wasmFile), readFileSync(glueFile, 'utf8'));
+  writeFileSync(wasmFile, short.wasm);
+  writeFileSync(glueFile, short.glue);
+  console.log(`short import names: ${short.renamed} imports renamed`);
+}
 const wasm = readFileSync(wasmFile);
 writeFileSync(join(pkg, 'wasm-inline.js'), `export default ${JSON.stringify(wasm.toString('base64'))};\n`);
 
