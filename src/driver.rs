@@ -282,6 +282,10 @@ impl Feed {
             let i = &mut *i;
             let mut packed = std::mem::take(&mut i.packed);
             packed.clear();
+            // The events of a chunk rarely pack to more than the chunk: one allocation up
+            // front, not a doubling series (Chromium hands over chunks of a megabyte or more
+            // when the page falls behind).
+            packed.reserve(chunk.len());
             i.conn.on_bytes(now(), chunk, |ev| pack_event(&mut packed, &ev));
             (packed, i.sink.clone())
         };
@@ -293,7 +297,7 @@ impl Feed {
         {
             let mut i = inner.borrow_mut();
             // Keep the buffer for the next chunk unless one huge event inflated it.
-            if packed.capacity() <= 1 << 20 {
+            if packed.capacity() <= 4 << 20 {
                 i.packed = packed;
             }
         }
