@@ -2,7 +2,7 @@
 // without the browser's dispatch.
 //
 // Why: in Chromium, creating a `MessageEvent` and sending it through `EventTarget.dispatchEvent`
-// costs 1.5–2.7 µs per event, several times what parsing costs, so a stream of small events is
+// costs 1.5–3 µs per event, several times what parsing costs, so a stream of small events is
 // bound by it (see bench/dispatch-cost.mjs). Message events therefore go to our own copy of the
 // listener list, as a light object that inherits from `MessageEvent.prototype` (so `instanceof
 // MessageEvent`, `e.constructor` and `toString` answer as for the real thing) and answers every
@@ -172,8 +172,10 @@ function invoke(entry, thisArg, event) {
   target.dispatchEvent(new Event(event.type));
 }
 
-/** The listener lists of one target, by event type. */
-// Plain fields, not `#private` ones (see above): this object never reaches page code.
+/**
+ * The listener lists of one target, by event type. Plain fields, not `#private` ones (see
+ * above): this object never reaches page code.
+ */
 export class Listeners {
   constructor(target) {
     this.target = target;
