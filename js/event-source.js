@@ -124,8 +124,7 @@ export class EventSource extends EventTarget {
 
   close() {
     if (this.#state === CLOSED) return;
-    this.#state = CLOSED;
-    this.#listeners.closed = true;
+    this.#setState(CLOSED);
     const src = this.#src;
     this.#src = null;
     src.close();
@@ -133,6 +132,13 @@ export class EventSource extends EventTarget {
     this.#unforward();
     this.#onClose.forEach((done) => done());
     this.#onClose.clear();
+  }
+
+  // The listener lists keep their own copy of "closed": they read it per event, where a
+  // `#private` field would cost a WeakMap lookup in the ES2020 build.
+  #setState(state) {
+    this.#state = state;
+    this.#listeners.closed = state === CLOSED;
   }
 
   #forward(type) {
@@ -181,7 +187,7 @@ export class EventSource extends EventTarget {
     switch (kind) {
       case 0:
         this.#origin = text;
-        this.#state = OPEN;
+        this.#setState(OPEN);
         this.dispatchEvent(new Event('open'));
         break;
       case 1: {
@@ -197,7 +203,8 @@ export class EventSource extends EventTarget {
           const b = text.indexOf('\r', a + 1);
           const c = text.indexOf('\r', b + 1);
           const type = a === at ? 'message' : text.slice(at, a);
-          if (listeners.has(type)) listeners.deliver(type, text.slice(b + 1, c), text.slice(a + 1, b), batch);
+          const list = listeners.listOf(type);
+          if (list !== undefined) listeners.deliver(list, type, text.slice(b + 1, c), text.slice(a + 1, b), batch);
           at = c + 1;
         }
         break;
@@ -211,8 +218,7 @@ export class EventSource extends EventTarget {
           status: num,
           reconnectDelay: extra >= 0 ? extra : null,
         });
-        this.#state = kind === 2 ? CONNECTING : CLOSED;
-        this.#listeners.closed = kind === 3;
+        this.#setState(kind === 2 ? CONNECTING : CLOSED);
         if (kind === 3) this.#release();
         this.dispatchEvent(event);
         break;
@@ -226,8 +232,7 @@ export class EventSource extends EventTarget {
       case 6:
         // A bug in the Rust code, contained to this source (we are inside its panic hook, so
         // nothing may call into wasm now): closed at once, reported from a task of its own.
-        this.#state = CLOSED;
-        this.#listeners.closed = true;
+        this.#setState(CLOSED);
         this.#src = null;
         this.#unforward();
         this.#onClose.clear();

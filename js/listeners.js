@@ -231,15 +231,14 @@ export class Listeners {
     if (entry.signal) platformRemove.call(entry.signal, 'abort', entry.onAbort);
   }
 
-  /** Whether anyone listens for `type` (so an event of that type needs building at all). */
-  has(type) {
-    return this.byType.has(type);
+  /** The listeners of `type`, or undefined: an event nobody listens to need not be built. */
+  listOf(type) {
+    return this.byType.get(type);
   }
 
-  /** Delivers one message event to the listeners of its type, as a dispatch would. */
-  deliver(type, data, lastEventId, batch) {
-    const list = this.byType.get(type);
-    if (list !== undefined) this.run(list, type, new LightMessageEvent(type, data, lastEventId, batch));
+  /** Delivers one message event to `list`, the listeners of its type, as a dispatch would. */
+  deliver(list, type, data, lastEventId, batch) {
+    this.run(list, type, new LightMessageEvent(type, data, lastEventId, batch));
   }
 
   /** Delivers a message event that the browser's own EventSource dispatched to us. */

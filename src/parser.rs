@@ -34,6 +34,7 @@
 //!   Rust's lossy decoding replaces maximal subparts, exactly as the Encoding standard does.
 
 use core::fmt;
+use std::borrow::Cow;
 
 /// Events bigger than this are refused unless [`Parser::with_max_event_size`] says otherwise.
 ///
@@ -270,22 +271,13 @@ impl Parser {
         match field {
             b"data" => {
                 // Measure the decoded value: each invalid byte grows into a 3-byte U+FFFD.
-                // (`from_utf8` first: its word-at-a-time ASCII path is several times faster
-                // than the lossy decoder's byte loop on valid text, the common case.)
-                let lossy;
-                let value = match core::str::from_utf8(value) {
-                    Ok(text) => text,
-                    Err(_) => {
-                        lossy = String::from_utf8_lossy(value);
-                        &*lossy
-                    }
-                };
+                let value = lossy(value);
                 if self.data.len() + value.len() + 1 > self.max {
                     return Err(TooLarge { limit: self.max });
                 }
                 let room = room_within(self.data.len(), self.data.capacity(), value.len() + 1, self.max);
                 self.data.reserve_exact(room);
-                self.data.push_str(value);
+                self.data.push_str(&value);
                 self.data.push('\n');
             }
             b"event" => {
@@ -361,12 +353,19 @@ fn room_within(len: usize, capacity: usize, extra: usize, max: usize) -> usize {
     needed.max(capacity.saturating_mul(2).min(max)) - len
 }
 
+/// `bytes` decoded as UTF-8, with U+FFFD for each maximal invalid subpart. `from_utf8` first:
+/// its word-at-a-time ASCII path is several times faster than the lossy decoder's byte loop on
+/// valid text, the common case.
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match core::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// Appends `bytes` decoded as UTF-8, with U+FFFD for each maximal invalid subpart.
 fn push_lossy(dst: &mut String, bytes: &[u8]) {
-    match core::str::from_utf8(bytes) {
-        Ok(s) => dst.push_str(s),
-        Err(_) => dst.push_str(&String::from_utf8_lossy(bytes)),
-    }
+    dst.push_str(&lossy(bytes));
 }
 
 #[cfg(test)]

@@ -172,11 +172,7 @@ impl BodyReader {
     }
 
     fn chunk(this: &Rc<RefCell<BodyReader>>, result: ReadResult) {
-        let (feed, mut buf) = {
-            let mut me = this.borrow_mut();
-            let buf = std::mem::take(&mut me.buf);
-            (me.feed.clone(), buf)
-        };
+        let feed = this.borrow().feed.clone();
         if !feed.is_current() {
             BodyReader::stop(this); // aborted by the driver, which ended the body
             return;
@@ -189,6 +185,7 @@ impl BodyReader {
             BodyReader::stop(this);
             return feed.network_error();
         };
+        let mut buf = std::mem::take(&mut this.borrow_mut().buf);
         let len = chunk.length() as usize;
         buf.clear();
         buf.reserve(len);
