@@ -51,7 +51,7 @@ if (!minified) {
   execFileSync('wasm-bindgen', [wasmIn, '--out-dir', named, '--target', 'web', '--no-typescript'], { stdio: 'inherit' });
   const wasmFile = path.join(named, 'eventsource_wasm_bg.wasm');
   execFileSync(path.join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '-g', wasmFile, '-o', wasmFile], { stdio: 'inherit' });
-  fs.writeFileSync(path.join(named, 'wasm-inline.js'), `export default ${JSON.stringify(fs.readFileSync(wasmFile).toString('base64'))};\n`);
+  fs.writeFileSync(path.join(named, 'wasm-inline.js'), `export default ${JSON.stringify(fs.readFileSync(wasmFile).toString('hex'))};\n`);
   const namedPkg = {
     name: 'named-pkg',
     setup(b) {

@@ -268,7 +268,7 @@ for (const [client, label, fallback] of [['esw-native', 'eventsource-wasm, ES mo
 const wasmFile = path.join(root, 'pkg/eventsource_wasm_bg.wasm');
 if (fs.existsSync(wasmFile)) {
   const w = fs.readFileSync(wasmFile);
-  sizes.push({ client: null, label: '(of which: the wasm binary, before base64)', files: [path.relative(root, wasmFile)], raw: w.length, min: w.length, gzip: gz(w) });
+  sizes.push({ client: null, label: '(of which: the wasm binary, before hex inlining)', files: [path.relative(root, wasmFile)], raw: w.length, min: w.length, gzip: gz(w) });
 }
 for (const name of Object.keys(POLYFILLS)) {
   const f = path.join(buildDir, `${name}.js`);

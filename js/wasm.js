@@ -4,7 +4,7 @@
 // allow for synchronous compilation on the main thread.
 
 import { initSync } from '../pkg/eventsource_wasm.js';
-import wasmBase64 from '../pkg/wasm-inline.js';
+import wasmHex from '../pkg/wasm-inline.js';
 
 let state = 0; // 0 not tried, 1 ready, 2 refused (no WebAssembly, or a CSP forbids it)
 
@@ -12,7 +12,7 @@ let state = 0; // 0 not tried, 1 ready, 2 refused (no WebAssembly, or a CSP forb
 export function ensureWasm() {
   if (state === 0) {
     try {
-      initSync({ module: decode(wasmBase64) });
+      initSync({ module: decode(wasmHex) });
       state = 1;
     } catch {
       state = 2;
@@ -21,12 +21,18 @@ export function ensureWasm() {
   return state === 1;
 }
 
-// The platform's base64 decoder where there is one (Chromium 140, Firefox 133, Safari 18.2): a
-// cold JavaScript loop over 130 K characters costs milliseconds of start-up.
-function decode(base64) {
-  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(base64);
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+// The wasm is inlined as hex, not base64: hex keeps the bytes aligned, so gzip finds the same
+// repeats it finds in the binary (48 KB gzip against base64's 57 KB for a 44 KB-gzip module).
+// The platform's decoder where there is one (Chromium 140, Firefox 133, Safari 18.2); else a
+// loop of ~3 ms, about 1 ms more than atob for base64.
+function decode(hex) {
+  if (typeof Uint8Array.fromHex === 'function') return Uint8Array.fromHex(hex);
+  const bytes = new Uint8Array(hex.length >> 1);
+  for (let i = 0, j = 0; i < bytes.length; i++, j += 2) {
+    // '0'-'9' are 0x30-0x39, 'a'-'f' 0x61-0x66: the low nibble, plus 9 for letters.
+    const hi = hex.charCodeAt(j);
+    const lo = hex.charCodeAt(j + 1);
+    bytes[i] = (((hi & 15) + (hi >> 6) * 9) << 4) | ((lo & 15) + (lo >> 6) * 9);
+  }
   return bytes;
 }

@@ -39,7 +39,7 @@ run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', wasmFile, '-o', wasmFile])
   console.log(`short import names: ${short.renamed} imports renamed`);
 }
 const wasm = readFileSync(wasmFile);
-writeFileSync(join(pkg, 'wasm-inline.js'), `export default ${JSON.stringify(wasm.toString('base64'))};\n`);
+writeFileSync(join(pkg, 'wasm-inline.js'), `export default ${JSON.stringify(wasm.toString('hex'))};\n`);
 
 mkdirSync(dist, { recursive: true });
 const common = {

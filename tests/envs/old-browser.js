@@ -5,6 +5,7 @@
 //   xhr-only         … and fetch, Request, Response, Headers, ReadableStream, AbortController:
 //                    only XMLHttpRequest is left                          → 'xhr'
 //   xhr-noprogress   xhr-only, and XHR without the level 2 `onprogress`    → 'longpoll'
+// Every variant also lacks Uint8Array.fromHex.
 // The page keeps the real fetch in window.__ctlFetch for the test's own /log and /open requests
 // (the library cannot see it). window.__simulation holds what was removed, checked by the cases.
 (function () {
@@ -22,6 +23,11 @@
   }
   if (known.indexOf(variant) < 0) throw new Error('unknown variant ' + variant);
   remove(window, 'window', 'EventSource');
+  // Old browsers lack the platform's hex decoder: the library then decodes its inlined wasm in
+  // JavaScript (the only place a browser test meets that loop).
+  delete Uint8Array.fromHex;
+  removed.push('Uint8Array.fromHex');
+  checks['Uint8Array.fromHex is gone'] = !('fromHex' in Uint8Array);
   if (variant === 'no-body') {
     // An accessor on the prototype: deleting it leaves responses without `body`.
     remove(Response.prototype, 'Response.prototype', 'body');
