@@ -32,6 +32,8 @@ const clients = option('--clients', 'native,esw-native,esw-fetch').split(',');
 const workloadId = option('--workload', 'a');
 const top = Number(option('--top', 25));
 const minified = argv.includes('--minified');
+// --callers SUBSTRING: also print who calls the functions whose name contains it (three frames up).
+const callers = option('--callers', '');
 
 fs.mkdirSync(buildDir, { recursive: true });
 const POLY = {
@@ -117,6 +119,7 @@ function summarise(client, result, profile) {
     self.set(key, (self.get(key) || 0) + dt);
     total += dt;
   }
+  if (callers) printCallers(profile, byId, callers);
   const rows = [...self].sort((a, b) => b[1] - a[1]);
   const wasm = rows.filter(([k]) => k.startsWith('wasm ')).reduce((s, [, v]) => s + v, 0);
   const idle = self.get('(idle)') || 0;
@@ -127,4 +130,21 @@ function summarise(client, result, profile) {
     if (k === '(idle)') continue;
     console.log(`${(v / 1000).toFixed(1).padStart(8)} ms ${((v / busy) * 100).toFixed(1).padStart(5)} %  ${k}`);
   }
+}
+
+function printCallers(profile, byId, needle) {
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
+  const name = (n) => n.callFrame.functionName || '(anonymous)';
+  const chains = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    let id = profile.samples[i];
+    if (!name(byId.get(id)).includes(needle)) continue;
+    const chain = [];
+    for (let up = parent.get(id); up !== undefined && chain.length < 3; up = parent.get(up)) chain.push(name(byId.get(up)).replace(/::h[0-9a-f]{16}$/, ''));
+    const key = chain.join('  <-  ');
+    chains.set(key, (chains.get(key) || 0) + (profile.timeDeltas[i + 1] ?? 0));
+  }
+  console.log(`callers of functions matching '${needle}':`);
+  for (const [k, v] of [...chains].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`${(v / 1000).toFixed(1).padStart(8)} ms  ${k}`);
 }

@@ -14,7 +14,7 @@ import { ensureWasm } from './wasm.js';
 import { iterate, toStream } from './iterate.js';
 import { sharedSource } from './share.js';
 import { deferredSource } from './deferred.js';
-import { Batch, Listeners } from './listeners.js';
+import { Listeners } from './listeners.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -55,7 +55,6 @@ export class EventSourceErrorEvent extends Event {
 export class EventSource extends EventTarget {
   #src;
   #state = CONNECTING;
-  #origin = '';
   #url;
   #withCredentials;
   #transport;
@@ -77,7 +76,9 @@ export class EventSource extends EventTarget {
     if (arguments.length < 1) {
       throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
     }
-    const emit = (kind, text, num, extra) => this.#emit(kind, text, num, extra);
+    const listeners = this.#listeners;
+    // Messages, the per-chunk case, go straight to the listener lists (see deliverPacked).
+    const emit = (kind, text, num, extra) => (kind === 1 ? listeners.deliverPacked(text, now()) : this.#emit(kind, text, num, extra));
     let src;
     if (!ensureWasm()) {
       src = deferredSource(`${url}`, eventSourceInitDict, emit);
@@ -186,29 +187,10 @@ export class EventSource extends EventTarget {
     if (this.#state === CLOSED) return;
     switch (kind) {
       case 0:
-        this.#origin = text;
+        this.#listeners.origin = text;
         this.#setState(OPEN);
         this.dispatchEvent(new Event('open'));
         break;
-      case 1: {
-        // `type CR id CR data CR`, repeated; an empty type means 'message'. Only the events
-        // someone listens to are cut out of the text.
-        const listeners = this.#listeners;
-        const batch = new Batch(this, this.#origin, now(), false);
-        const end = text.length;
-        for (let at = 0; at < end; ) {
-          // close() in a listener stops the rest of the chunk, as it stops the native class.
-          if (listeners.closed) return;
-          const a = text.indexOf('\r', at);
-          const b = text.indexOf('\r', a + 1);
-          const c = text.indexOf('\r', b + 1);
-          const type = a === at ? 'message' : text.slice(at, a);
-          const list = listeners.listOf(type);
-          if (list !== undefined) listeners.deliver(list, type, text.slice(b + 1, c), text.slice(a + 1, b), batch);
-          at = c + 1;
-        }
-        break;
-      }
       case 2:
       case 3: {
         const cut = text.indexOf('\r');
@@ -224,7 +206,7 @@ export class EventSource extends EventTarget {
         break;
       }
       case 4:
-        this.#origin = text;
+        this.#listeners.origin = text;
         break;
       case 5:
         this.#transport = text;
