@@ -6,13 +6,13 @@
 //                                      above where WebAssembly is refused (CSP) or missing
 //   dist/eventsource-wasm.legacy.js    ES5 classic script for IE11-class browsers (no WebAssembly)
 //   dist/index.d.ts                    TypeScript declarations
-// Steps: cargo (release, size profile) → wasm-bindgen (--target web) → wasm-opt -Oz from the npm
+// Steps: cargo (release, size profile, no std) → wasm-bindgen (--target web) → wasm-opt -Oz from the npm
 // `binaryen` package (never Debian's wasm-opt 108, which silently breaks wasm-bindgen output)
 // → short import names (short-imports.mjs) → esbuild. Prints the gzipped sizes at the end.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { shortenImports } from './short-imports.mjs';
@@ -23,25 +23,33 @@ const dist = join(root, 'dist');
 const env = { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` };
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
 
-run('cargo', ['build', '--lib', '--release', '--target', 'wasm32-unknown-unknown']);
-run('wasm-bindgen', [
-  join(root, 'target/wasm32-unknown-unknown/release/eventsource_wasm.wasm'),
-  '--out-dir', pkg, '--target', 'web', '--no-typescript',
-  '--remove-name-section', '--remove-producers-section',
-]);
-const wasmFile = join(pkg, 'eventsource_wasm_bg.wasm');
-run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', wasmFile, '-o', wasmFile]);
-{
-  const glueFile = join(pkg, 'eventsource_wasm.js');
+// The npm build leaves out std (`--no-default-features`): without std's panic machinery and
+// formatting the wasm is ~7 KB smaller; the crate is then its own panic handler (src/guard.rs).
+const NPM_FEATURES = ['--no-default-features'];
+
+/**
+ * cargo → wasm-bindgen → wasm-opt -Oz → short import names → `wasm-inline.js` (the module as
+ * hex) in `outDir`. Returns the optimised wasm's path.
+ */
+function buildWasm({ features, targetDir, outDir }) {
+  const targetArgs = targetDir ? ['--target-dir', targetDir] : [];
+  run('cargo', ['build', '--lib', '--release', '--target', 'wasm32-unknown-unknown', ...features, ...targetArgs]);
+  run('wasm-bindgen', [
+    join(targetDir || join(root, 'target'), 'wasm32-unknown-unknown/release/eventsource_wasm.wasm'),
+    '--out-dir', outDir, '--target', 'web', '--no-typescript',
+    '--remove-name-section', '--remove-producers-section',
+  ]);
+  const wasmFile = join(outDir, 'eventsource_wasm_bg.wasm');
+  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', wasmFile, '-o', wasmFile]);
+  const glueFile = join(outDir, 'eventsource_wasm.js');
   const short = shortenImports(readFileSync(wasmFile), readFileSync(glueFile, 'utf8'));
   writeFileSync(wasmFile, short.wasm);
   writeFileSync(glueFile, short.glue);
   console.log(`short import names: ${short.renamed} imports renamed`);
+  writeFileSync(join(outDir, 'wasm-inline.js'), `export default ${JSON.stringify(readFileSync(wasmFile).toString('hex'))};\n`);
+  return wasmFile;
 }
-const wasm = readFileSync(wasmFile);
-writeFileSync(join(pkg, 'wasm-inline.js'), `export default ${JSON.stringify(wasm.toString('hex'))};\n`);
 
-mkdirSync(dist, { recursive: true });
 const common = {
   bundle: true,
   minify: true,
@@ -53,6 +61,31 @@ const common = {
   // The glue's async loader (unused: we instantiate from inlined bytes) mentions import.meta.
   logOverride: { 'empty-import-meta': 'silent' },
 };
+
+// `--panic-probe DIR`: only DIR/index.js, from a wasm with the `test-panic` fault injection and
+// otherwise the npm build's features, for the browser suite's panic-containment case (never
+// shipped; its own target dir keeps the release artefacts apart).
+const probeAt = process.argv.indexOf('--panic-probe');
+if (probeAt >= 0) {
+  if (!process.argv[probeAt + 1]) throw new Error('--panic-probe needs a directory');
+  const out = resolve(process.argv[probeAt + 1]);
+  const probePkg = join(out, 'pkg');
+  mkdirSync(probePkg, { recursive: true });
+  buildWasm({ features: [...NPM_FEATURES, '--features', 'test-panic'], targetDir: join(root, 'target/panic-probe'), outDir: probePkg });
+  const probeAliases = {
+    name: 'probe-pkg',
+    setup(b) {
+      b.onResolve({ filter: /\/pkg\/(eventsource_wasm|wasm-inline)\.js$/ }, (a) => ({ path: join(probePkg, a.path.replace(/^.*\//, '')) }));
+    },
+  };
+  await esbuild.build({ ...common, entryPoints: [join(root, 'js/index.js')], format: 'esm', outfile: join(out, 'index.js'), plugins: [probeAliases] });
+  console.log(`panic probe: ${join(out, 'index.js')}`);
+  process.exit(0);
+}
+
+const wasmFile = buildWasm({ features: NPM_FEATURES, outDir: pkg });
+
+mkdirSync(dist, { recursive: true });
 await esbuild.build({ ...common, entryPoints: [join(root, 'js/index.js')], format: 'esm', outfile: join(dist, 'index.js') });
 await esbuild.build({ ...common, entryPoints: [join(root, 'js/global.js')], format: 'iife', outfile: join(dist, 'eventsource-wasm.global.js') });
 copyFileSync(join(root, 'types/index.d.ts'), join(dist, 'index.d.ts'));
@@ -77,7 +110,7 @@ console.log(`  dist/eventsource-wasm.global.js    ${size(join(dist, 'eventsource
 // and an MVP target, then these post-MVP features, which it lowers to plain JavaScript.
 const legacyTarget = join(root, 'target/legacy');
 const pkgLegacy = join(root, 'pkg-legacy');
-execFileSync('cargo', ['build', '--lib', '--profile', 'legacy', '--target', 'wasm32-unknown-unknown', '--target-dir', legacyTarget], {
+execFileSync('cargo', ['build', '--lib', '--profile', 'legacy', '--target', 'wasm32-unknown-unknown', ...NPM_FEATURES, '--target-dir', legacyTarget], {
   cwd: root,
   env: { ...env, RUSTFLAGS: '-C target-cpu=mvp' },
   stdio: ['ignore', 'inherit', 'inherit'],

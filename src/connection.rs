@@ -35,7 +35,9 @@
 //! assert_eq!(conn.poll_action(), Some(Action::Connect { last_event_id: Some("1".into()) }));
 //! ```
 
-use std::collections::VecDeque;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 use crate::mime::is_event_stream;
 use crate::parser::{Event, Output, Parser, DEFAULT_MAX_EVENT_SIZE};
@@ -626,7 +628,7 @@ impl Connection {
         if policy.factor == 1.0 && policy.jitter <= 0.0 {
             return base;
         }
-        let mut delay = base as f64 * policy.factor.max(1.0).powi(self.attempts.min(64) as i32);
+        let mut delay = base as f64 * powi(policy.factor.max(1.0), self.attempts.min(64));
         // The cap bounds the backoff, never the server's own `retry:`.
         delay = delay.min(policy.max_delay.max(base) as f64);
         let jitter = policy.jitter.clamp(0.0, 1.0);
@@ -644,6 +646,21 @@ impl Connection {
         x ^= x >> 27;
         self.rng = x;
         (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// `x` to the power `n`, by squaring, as `f64::powi` computes it (that needs std).
+fn powi(mut x: f64, mut n: u32) -> f64 {
+    let mut r = 1.0;
+    loop {
+        if n & 1 == 1 {
+            r *= x;
+        }
+        n /= 2;
+        if n == 0 {
+            return r;
+        }
+        x *= x;
     }
 }
 

@@ -8,10 +8,11 @@
 //! while a sink, a transport or an application callback runs: each step takes what it needs,
 //! lets go, then calls out.
 
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::rc::{Rc, Weak};
+use core::cell::RefCell;
 
-use gloo_timers::callback::Timeout;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -21,7 +22,7 @@ use crate::connection::{Action, Connection, ErrorKind, Failure, Millis, ReadySta
 use crate::guard;
 use crate::lifecycle::Lifecycle;
 use crate::parser::Event;
-use crate::platform::now;
+use crate::platform::{now, Timeout};
 use crate::transport::{self, RequestSpec, Running, TransportKind};
 
 /// An `error` as the page is told it.
@@ -280,7 +281,7 @@ impl Feed {
         let (packed, sink) = {
             let mut i = inner.borrow_mut();
             let i = &mut *i;
-            let mut packed = std::mem::take(&mut i.packed);
+            let mut packed = core::mem::take(&mut i.packed);
             packed.clear();
             // The events of a chunk rarely pack to more than the chunk: one allocation up
             // front, not a doubling series (Chromium hands over chunks of a megabyte or more

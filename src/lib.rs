@@ -7,6 +7,21 @@
 //! - [`connection`]: the standard's reconnection and failure rules as a state machine that is
 //!   told what happened (response, bytes, end, error, time) and answers with what to do.
 
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+/// What std's prelude brings, for the `no_std` build.
+#[allow(unused_imports)]
+mod prelude {
+    pub(crate) use alloc::borrow::ToOwned;
+    pub(crate) use alloc::boxed::Box;
+    pub(crate) use alloc::format;
+    pub(crate) use alloc::string::{String, ToString};
+    pub(crate) use alloc::vec;
+    pub(crate) use alloc::vec::Vec;
+}
+
 pub mod connection;
 pub mod mime;
 pub mod parser;

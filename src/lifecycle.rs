@@ -2,7 +2,9 @@
 //! restored from the back/forward cache, and the page being hidden or shown. Listeners are
 //! removed when the [`Lifecycle`] is dropped, which the driver does when the source closes.
 
-use std::rc::Weak;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::rc::Weak;
 
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;

@@ -33,8 +33,10 @@
 //!   the same result, and a character split between chunks is simply part of a carried line.
 //!   Rust's lossy decoding replaces maximal subparts, exactly as the Encoding standard does.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::borrow::Cow;
 use core::fmt;
-use std::borrow::Cow;
 
 /// Events bigger than this are refused unless [`Parser::with_max_event_size`] says otherwise.
 ///
@@ -76,7 +78,7 @@ impl fmt::Display for TooLarge {
     }
 }
 
-impl std::error::Error for TooLarge {}
+impl core::error::Error for TooLarge {}
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 

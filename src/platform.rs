@@ -1,6 +1,8 @@
 //! The few facts about the JavaScript environment that Rust needs, found without assuming a
 //! `Window`: the same build runs in pages, workers, service workers and Node.js.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 use js_sys::{global, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -10,6 +12,33 @@ use crate::connection::Millis;
 extern "C" {
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     fn performance_now() -> f64;
+    // The global functions, whatever the global object is. Node.js returns an object, not a
+    // number, hence `JsValue`.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &JsValue, ms: u32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// A `setTimeout` that is cancelled when dropped (also from inside its own callback, which
+/// wasm-bindgen allows: the closure is freed once the call returns).
+pub(crate) struct Timeout {
+    id: JsValue,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timeout {
+    pub(crate) fn new(ms: u32, callback: impl FnOnce() + 'static) -> Timeout {
+        let callback = Closure::once(callback);
+        let id = set_timeout(callback.as_ref(), ms);
+        Timeout { id, _callback: callback }
+    }
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        clear_timeout(&self.id);
+    }
 }
 
 /// Monotonic milliseconds for the connection core (`performance.now()` exists in every
@@ -47,7 +76,7 @@ pub(crate) fn resolve_url(url: &str) -> Result<web_sys::Url, JsValue> {
         Some(base) => web_sys::Url::new_with_base(url, &base),
         None => web_sys::Url::new(url),
     };
-    parsed.map_err(|_| syntax_error(&format!("Failed to construct 'EventSource': The URL '{url}' is invalid.")))
+    parsed.map_err(|_| syntax_error(&["Failed to construct 'EventSource': The URL '", url, "' is invalid."].concat()))
 }
 
 pub(crate) fn syntax_error(message: &str) -> JsValue {
@@ -64,14 +93,17 @@ pub(crate) fn has_native_event_source() -> bool {
         .is_some_and(|v| v.is_function() && !Reflect::has(&v, &"__eventsourceWasm".into()).unwrap_or(false))
 }
 
-/// Whether `fetch` exists and responses expose their body as a readable stream.
+/// Whether `fetch` exists, responses expose their body as a readable stream, and requests can
+/// be aborted (Chromium 43–65 streamed bodies but had no AbortController).
 pub(crate) fn has_fetch_streaming() -> bool {
     if !global_property("fetch").is_some_and(|v| v.is_function()) {
         return false;
     }
     let Some(response) = global_property("Response") else { return false };
     let Ok(proto) = Reflect::get(&response, &"prototype".into()) else { return false };
-    Reflect::has(&proto, &"body".into()).unwrap_or(false) && global_property("ReadableStream").is_some()
+    Reflect::has(&proto, &"body".into()).unwrap_or(false)
+        && global_property("ReadableStream").is_some()
+        && global_property("AbortController").is_some()
 }
 
 /// Whether `XMLHttpRequest` exists at all (long-polling needs nothing more).

@@ -6,7 +6,9 @@
 //! machine. Rust reports back through one JS function, `emit(kind, text, number, extra)`, called
 //! once per chunk of events rather than once per event, because each crossing has a fixed cost.
 
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::rc::Rc;
 
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -65,7 +67,7 @@ impl Sink for JsSink {
     }
     fn error(&self, e: &ErrorReport<'_>) {
         let k = if e.state == ReadyState::Closed { kind::ERROR_CLOSED } else { kind::ERROR_RECONNECTING };
-        let text = format!("{}\r{}", e.reason, e.status_text);
+        let text = [e.reason, "\r", e.status_text].concat();
         self.emit(k, &text, u32::from(e.status), e.delay.map_or(-1.0, |d| d as f64));
     }
     fn set_origin(&self, origin: &str) {
@@ -87,7 +89,7 @@ fn get(init: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
 
 fn get_string(init: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
     get(init, name)?
-        .map(|v| v.as_string().ok_or_else(|| type_error(&format!("option '{name}' must be a string."))))
+        .map(|v| v.as_string().ok_or_else(|| type_error(&["option '", name, "' must be a string."].concat())))
         .transpose()
 }
 
@@ -97,7 +99,7 @@ fn get_count(init: &JsValue, name: &str) -> Result<Option<u64>, JsValue> {
         .map(|v| match v.as_f64() {
             Some(n) if n >= 0.0 && n.is_finite() => Ok(n as u64),
             Some(n) if n == f64::INFINITY => Ok(u64::MAX),
-            _ => Err(type_error(&format!("option '{name}' must be a non-negative number."))),
+            _ => Err(type_error(&["option '", name, "' must be a non-negative number."].concat())),
         })
         .transpose()
 }
@@ -108,7 +110,9 @@ fn get_bool(init: &JsValue, name: &str) -> Result<bool, JsValue> {
 
 fn get_function(init: &JsValue, name: &str) -> Result<Option<Function>, JsValue> {
     get(init, name)?
-        .map(|v| v.dyn_into::<Function>().map_err(|_| type_error(&format!("option '{name}' must be a function."))))
+        .map(|v| {
+            v.dyn_into::<Function>().map_err(|_| type_error(&["option '", name, "' must be a function."].concat()))
+        })
         .transpose()
 }
 
@@ -128,9 +132,10 @@ fn read_options(init: &JsValue) -> Result<Options, JsValue> {
     }
     if let Some(name) = get_string(init, "transport")? {
         o.transport = TransportChoice::parse(&name).ok_or_else(|| {
-            type_error(&format!(
-                "unknown transport '{name}' (expected 'auto', 'native', 'fetch', 'xhr' or 'longpoll')."
-            ))
+            type_error(
+                &["unknown transport '", &name, "' (expected 'auto', 'native', 'fetch', 'xhr' or 'longpoll')."]
+                    .concat(),
+            )
         })?;
     }
     if let Some(headers) = get(init, "headers")? {
@@ -157,7 +162,7 @@ fn read_options(init: &JsValue) -> Result<Options, JsValue> {
             "omit" => RequestCredentials::Omit,
             "same-origin" => RequestCredentials::SameOrigin,
             "include" => RequestCredentials::Include,
-            _ => return Err(type_error(&format!("'{c}' is not a valid credentials mode."))),
+            _ => return Err(type_error(&["'", &c, "' is not a valid credentials mode."].concat())),
         });
     }
     o.fetch = get_function(init, "fetch")?;

@@ -1,7 +1,9 @@
 //! What both faces of the library (the JS class and the Rust builder) share once the options
 //! are read: the checked options themselves, the choice of transport, and starting it.
 
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::rc::Rc;
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
@@ -55,13 +57,13 @@ pub(crate) fn checked_method(method: &str) -> Result<String, JsValue> {
         !method.is_empty() && method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     let forbidden = ["CONNECT", "TRACE", "TRACK"].iter().any(|m| m.eq_ignore_ascii_case(method));
     if !valid || forbidden {
-        return Err(type_error(&format!("'{method}' is not a valid HTTP method.")));
+        return Err(type_error(&["'", method, "' is not a valid HTTP method."].concat()));
     }
     Ok(method.to_ascii_uppercase())
 }
 
 pub(crate) fn type_error(message: &str) -> JsValue {
-    js_sys::TypeError::new(&format!("Failed to construct 'EventSource': {message}")).into()
+    js_sys::TypeError::new(&["Failed to construct 'EventSource': ", message].concat()).into()
 }
 
 /// The constructor's second argument, checked.
@@ -154,7 +156,7 @@ impl Options {
 pub(crate) fn choose(o: &Options) -> Result<TransportKind, JsValue> {
     let unsupported = |what: &str| -> JsValue {
         web_sys::DomException::new_with_message_and_name(
-            &format!("Failed to construct 'EventSource': the '{what}' transport is not available here."),
+            &["Failed to construct 'EventSource': the '", what, "' transport is not available here."].concat(),
             "NotSupportedError",
         )
         .map(JsValue::from)
@@ -171,7 +173,7 @@ pub(crate) fn choose(o: &Options) -> Result<TransportKind, JsValue> {
     match o.transport {
         TransportChoice::Only(TransportKind::Native) => {
             if let Some(name) = o.beyond_native() {
-                return Err(type_error(&format!("the native transport cannot honour option '{name}'.")));
+                return Err(type_error(&["the native transport cannot honour option '", name, "'."].concat()));
             }
             platform::has_native_event_source().then_some(TransportKind::Native).ok_or_else(|| unsupported("native"))
         }
@@ -180,7 +182,9 @@ pub(crate) fn choose(o: &Options) -> Result<TransportKind, JsValue> {
         }
         TransportChoice::Only(kind @ (TransportKind::Xhr | TransportKind::LongPoll)) => {
             if let Some(name) = xhr_cannot {
-                return Err(type_error(&format!("the {} transport cannot honour option {name}.", kind.as_str())));
+                return Err(type_error(
+                    &["the ", kind.as_str(), " transport cannot honour option ", name, "."].concat(),
+                ));
             }
             let ok = if kind == TransportKind::Xhr { platform::has_xhr_streaming() } else { platform::has_xhr() };
             ok.then_some(kind).ok_or_else(|| unsupported(kind.as_str()))

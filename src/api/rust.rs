@@ -25,13 +25,15 @@
 //! events (in a component's state, say). This is unlike `gloo-net`'s handle only in that it is
 //! documented.
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
-use std::fmt;
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::collections::VecDeque;
+use alloc::rc::Rc;
+use core::cell::RefCell;
+use core::fmt;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+use core::time::Duration;
 
 use futures_core::Stream;
 use wasm_bindgen::prelude::*;
@@ -194,7 +196,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 /// Builds an [`EventSource`]. Every option has the JavaScript class's meaning and default.
 ///
@@ -591,7 +593,7 @@ impl EventSource {
     /// # }
     /// ```
     pub async fn next(&mut self) -> Option<SseEvent> {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+        core::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
     /// Waits for the next message of `event_type`, skipping everything else; `Err` if the

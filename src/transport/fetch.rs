@@ -5,8 +5,10 @@
 //! where the last event ID travels. Each chunk from the reader is copied once into wasm memory
 //! (into a buffer reused for the whole response) and handed to the core.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -27,8 +29,13 @@ extern "C" {
     fn global_fetch(input: &str, init: &RequestInit) -> Promise;
 }
 
-pub(crate) fn start(spec: &RequestSpec, feed: Feed) -> Running {
-    let controller = AbortController::new().expect("AbortController is available wherever fetch is");
+pub(crate) fn start(spec: &RequestSpec, feed: Feed) -> Option<Running> {
+    // Feature detection keeps this transport where AbortController exists; should it fail
+    // anyway, that is a network error like any request that cannot be made.
+    let Ok(controller) = AbortController::new() else {
+        wasm_bindgen_futures::spawn_local(async move { feed.network_error() });
+        return None;
+    };
     let started = request_init(spec, &controller.signal()).and_then(|init| call_fetch(spec, &init));
     wasm_bindgen_futures::spawn_local(async move {
         match started {
@@ -36,7 +43,7 @@ pub(crate) fn start(spec: &RequestSpec, feed: Feed) -> Running {
             Err(e) => report_failure(&feed, &e),
         }
     });
-    Running::Fetch(controller)
+    Some(Running::Fetch(controller))
 }
 
 fn request_init(spec: &RequestSpec, signal: &web_sys::AbortSignal) -> Result<RequestInit, JsValue> {
@@ -185,7 +192,7 @@ impl BodyReader {
             BodyReader::stop(this);
             return feed.network_error();
         };
-        let mut buf = std::mem::take(&mut this.borrow_mut().buf);
+        let mut buf = core::mem::take(&mut this.borrow_mut().buf);
         let len = chunk.length() as usize;
         buf.clear();
         buf.reserve(len);

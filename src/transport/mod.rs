@@ -2,6 +2,8 @@
 //! `RequestSpec` and reports what happens through a `Feed`; none of them knows the stream
 //! format or the reconnection rules, which live in the core.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
 pub(crate) mod fetch;
 pub(crate) mod native;
 pub(crate) mod xhr;
@@ -108,7 +110,7 @@ impl Running {
 pub(crate) fn start(kind: TransportKind, spec: &RequestSpec, feed: Feed) -> Option<Running> {
     match kind {
         TransportKind::Native => unreachable!("the native transport is not driven by the core"),
-        _ if !kind.uses_xhr() => Some(fetch::start(spec, feed)),
+        _ if !kind.uses_xhr() => fetch::start(spec, feed),
         _ => match xhr::start(spec, feed.clone()) {
             Ok(request) => Some(Running::Xhr(request)),
             Err(_) => {

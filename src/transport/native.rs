@@ -5,8 +5,10 @@
 //! native source through `addEventListener`, so the API layer tells us each type a page listens
 //! to ([`NativeSource::listen`]).
 
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::rc::{Rc, Weak};
+use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -184,7 +186,7 @@ fn on_message(weak: &Weak<RefCell<Inner>>, ev: MessageEvent) {
             i.origin.clone_from(&origin);
             origin
         });
-        let mut packed = std::mem::take(&mut i.packed);
+        let mut packed = core::mem::take(&mut i.packed);
         packed.clear();
         let (event_type, id) = (ev.type_(), ev.last_event_id());
         let data = ev.data().as_string().unwrap_or_default();

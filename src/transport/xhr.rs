@@ -6,8 +6,10 @@
 //! past a size limit the driver asks the core to resume on a fresh request at the next event
 //! boundary, which keeps memory bounded on a stream that runs for days.
 
-use std::cell::Cell;
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::Cell;
 
 use js_sys::{JsString, Reflect};
 use wasm_bindgen::prelude::*;

@@ -788,6 +788,45 @@ function defineCases(EventSource, expectAuto) {
     t.notes.readyStateAtError = atError;
   }, { compare: false });
 
+  // Only on a build with fault injection (`node scripts/build.mjs --panic-probe DIR`, run by
+  // `--panic-probe` of the runner): a chunk holding `__panic_here__` makes the Rust side panic.
+  // The npm build has no std, so its panic handler is ours, not std's hook: this proves it
+  // contains the panic to one source, as tests/web.rs proves it for the std build.
+  if (params.get('probe') === 'panic') {
+    def('panic-contained', async (transport, t) => {
+      const good = t.source(`${A}/stream?n=60&interval=20&ids=1&key=${t.key()}`, {}, { label: 'fetch' });
+      const viaXhr = t.source(`${A}/stream?n=60&interval=20&ids=1&key=${t.key()}`, { transport: 'xhr' }, { label: 'xhr' });
+      await t.until(() => t.count('message', 'fetch') >= 1 && t.count('message', 'xhr') >= 1, 5000, 'the survivors\' first events');
+      const bad = t.source(`${A}/raw?b64=${b64url('data: __panic_here__\n\n')}&key=${t.key()}`, {}, { label: 'bad' });
+      const reasons = [];
+      bad.addEventListener('error', (e) => reasons.push(e.reason));
+      const errorsBefore = window.__pageErrors.length;
+      const rejections = new Set();
+      const onRejection = () => rejections.forEach((w) => w()); // after boot.js has listed it
+      window.addEventListener('unhandledrejection', onRejection);
+      await t.until(() => t.count('error', 'bad') >= 1, 5000, 'the crashed source\'s error');
+      // The trap also reaches the page, once, as the rejection of the read that panicked: error
+      // monitoring sees the bug. Expected here, so taken off the page's error list.
+      await waitUntil(rejections, () => window.__pageErrors.length > errorsBefore, 5000, () => 'the trap as an unhandled rejection');
+      window.removeEventListener('unhandledrejection', onRejection);
+      const traps = window.__pageErrors.splice(errorsBefore);
+      eq(traps.map((e) => /^unhandled rejection: RuntimeError: unreachable/.test(e)), [true], `the page errors: ${show(traps)}`);
+      eq([reasons, bad.readyState], [['internal'], 2], 'the crashed source: error reason, readyState');
+      eq(t.seq('bad'), ['bad:open@1', 'bad:error@2'], 'the crashed source: open, then its one error (no message)');
+      const before = t.count('message', 'fetch');
+      await t.until(() => t.count('message', 'fetch') >= before + 5 && t.count('message', 'xhr') >= 5, 5000, 'more events on the survivors');
+      for (const label of ['fetch', 'xhr']) {
+        const ids = t.entries(label).filter((e) => e.type === 'message').map((e) => Number(e.lastEventId));
+        eq(ids, ids.map((_, i) => i + 1), `${label} survivor: ids in order, none lost`);
+      }
+      const late = t.source(`${A}/stream?n=2&ids=1&key=${t.key()}`, {}, { label: 'late' });
+      await t.until(() => t.count('message', 'late') >= 2, 5000, 'a new source\'s events');
+      eq(good.readyState, 1, 'the fetch survivor is still open');
+      eq(viaXhr.readyState, 1, 'the XHR survivor is still open');
+      late.close();
+    }, { transports: ['fetch'], compare: false });
+  }
+
   return cases;
 }
 

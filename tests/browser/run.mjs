@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // End-to-end browser suite for the JS EventSource class (see README.md beside this file).
 //
-//   node tests/browser/run.mjs [--browser chromium|firefox] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR] [--repeat N] [--verbose]
+//   node tests/browser/run.mjs [--browser chromium|firefox] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR | --panic-probe DIR] [--repeat N] [--verbose]
 //
 // Starts the SSE test server (origin A = main port, which also serves /dist/, /tests/browser/,
 // /tests/lib/ and /test-output/; origin B = the extra port), bundles tests/browser/bundle-entry.js
@@ -66,6 +66,13 @@ function parseArgs(argv) {
     else if (name === '--verbose' || name === '-v') opts.verbose = true;
     else if (name === '--strict') opts.strict = true;
     else if (name === '--dist') distDir = path.resolve(val());
+    else if (name === '--panic-probe') {
+      // A build from `node scripts/build.mjs --panic-probe DIR`: only its case, on the module page.
+      distDir = path.resolve(val());
+      opts.probe = true;
+      opts.case = 'panic-contained';
+      PAGES.splice(0, PAGES.length, { id: 'panic-probe', path: '/tests/browser/index.html?probe=panic' });
+    }
     else if (name === '--repeat') opts.repeat = Math.max(1, Number.parseInt(val(), 10) || 1);
     else if (name === '--help' || name === '-h') opts.help = true;
     else throw new Error(`unknown argument: ${argv[i]}`);
@@ -351,23 +358,23 @@ async function main() {
     opts = parseArgs(process.argv.slice(2));
   } catch (e) {
     result(`command line: ${e.message}`, false);
-    console.error('usage: node tests/browser/run.mjs [--browser chromium|firefox] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR] [--repeat N] [--verbose]');
+    console.error('usage: node tests/browser/run.mjs [--browser chromium|firefox] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR | --panic-probe DIR] [--repeat N] [--verbose]');
     return;
   }
   if (opts.help) {
-    console.log('usage: node tests/browser/run.mjs [--browser chromium|firefox] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR] [--repeat N] [--verbose]');
+    console.log('usage: node tests/browser/run.mjs [--browser chromium|firefox] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR | --panic-probe DIR] [--repeat N] [--verbose]');
     console.log(`pages: ${PAGES.map((p) => p.id).join(', ')}`);
     return;
   }
   const started = Date.now();
   fs.mkdirSync(outDir, { recursive: true });
-  for (const f of ['index.js', 'eventsource-wasm.global.js']) {
+  for (const f of opts.probe ? ['index.js'] : ['index.js', 'eventsource-wasm.global.js']) {
     if (!fs.existsSync(path.join(distDir, f))) {
       result(`dist/${f} exists (run \`npm run build\` first)`, false);
     }
   }
   if (!failed) {
-    const bundles = await buildBundles();
+    const bundles = opts.probe ? new Map() : await buildBundles();
     const server = await startServer({ port: 0, ports: 1, files: { '/dist/': distDir, '/tests/browser/': here, '/tests/lib/': libDir, '/test-output/': outRoot } });
     cleanups.push(() => server.close());
     const [A, B] = server.urls;
