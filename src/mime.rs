@@ -31,27 +31,23 @@ pub fn is_event_stream(content_type: Option<&str>) -> bool {
     matches!(essence, Some((ty, sub)) if ty.eq_ignore_ascii_case("text") && sub.eq_ignore_ascii_case("event-stream"))
 }
 
-/// Splits at commas that are not inside a quoted parameter value.
+/// Splits at commas that are not inside a quoted parameter value. (`split` with a stateful
+/// closure, not slicing by index: nothing here can panic.)
 fn split_outside_quotes(value: &str) -> impl Iterator<Item = &str> {
-    let mut start = 0;
     let mut in_quotes = false;
     let mut escaped = false;
-    let bytes = value.as_bytes();
-    let mut parts = Vec::new();
-    for (i, &b) in bytes.iter().enumerate() {
+    value.split(move |c: char| {
         if escaped {
             escaped = false;
-        } else if in_quotes && b == b'\\' {
+        } else if in_quotes && c == '\\' {
             escaped = true;
-        } else if b == b'"' {
+        } else if c == '"' {
             in_quotes = !in_quotes;
-        } else if b == b',' && !in_quotes {
-            parts.push(&value[start..i]);
-            start = i + 1;
+        } else {
+            return c == ',' && !in_quotes;
         }
-    }
-    parts.push(&value[start..]);
-    parts.into_iter()
+        false
+    })
 }
 
 /// The type and subtype of one MIME type string, if it parses.
