@@ -243,13 +243,17 @@ export class Listeners {
     if (this.closed) return;
     const batch = new Batch(this.target, this.origin, time, false);
     const end = text.length;
+    // Typed events mostly repeat their type: reuse the string (already hashed for the Map
+    // lookup) instead of cutting and hashing a new one per event.
+    let lastType = 'message';
     for (let at = 0; at < end; ) {
       // close() in a listener stops the rest of the chunk, as it stops the native class.
       if (this.closed) return;
       const a = text.indexOf('\r', at);
       const b = text.indexOf('\r', a + 1);
       const c = text.indexOf('\r', b + 1);
-      const type = a === at ? 'message' : text.slice(at, a);
+      let type = 'message';
+      if (a !== at) type = a - at === lastType.length && text.startsWith(lastType, at) ? lastType : (lastType = text.slice(at, a));
       const list = this.byType.get(type);
       if (list !== undefined) this.run(list, type, new LightMessageEvent(type, text.slice(b + 1, c), text.slice(a + 1, b), batch));
       at = c + 1;
