@@ -67,9 +67,7 @@ export class EventSource extends EventTarget {
   // straight from its listener to ours (no strings copied through wasm).
   #native = null;
   #forwarded = new Set();
-  #relay = ((listeners) => (event) => {
-    if (!listeners.closed) listeners.relay(event);
-  })(this.#listeners);
+  #relay = this.#listeners.relay.bind(this.#listeners);
 
   constructor(url, eventSourceInitDict = undefined) {
     super();

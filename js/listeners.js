@@ -240,7 +240,6 @@ export class Listeners {
    * `#private` member costs a WeakMap lookup in the ES2020 build.
    */
   deliverPacked(text, time) {
-    if (this.closed) return;
     const batch = new Batch(this.target, this.origin, time, false);
     const end = text.length;
     // Typed events mostly repeat their type: reuse the string (already hashed for the Map
@@ -262,6 +261,7 @@ export class Listeners {
 
   /** Delivers a message event that the browser's own EventSource dispatched to us. */
   relay(native) {
+    if (this.closed) return;
     const type = native.type;
     const list = this.byType.get(type);
     if (list === undefined) return;

@@ -35,7 +35,6 @@
 //! assert_eq!(conn.poll_action(), Some(Action::Connect { last_event_id: Some("1".into()) }));
 //! ```
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 use alloc::collections::VecDeque;
 

@@ -8,7 +8,6 @@
 //! while a sink, a transport or an application callback runs: each step takes what it needs,
 //! lets go, then calls out.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;

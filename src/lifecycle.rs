@@ -2,7 +2,6 @@
 //! restored from the back/forward cache, and the page being hidden or shown. Listeners are
 //! removed when the [`Lifecycle`] is dropped, which the driver does when the source closes.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 use alloc::rc::Weak;
 

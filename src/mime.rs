@@ -12,8 +12,6 @@
 //! assert!(!is_event_stream(None));
 //! ```
 
-#[allow(unused_imports)]
-use crate::prelude::*;
 /// Whether a `Content-Type` header value (as `Headers.get` returns it, several header lines
 /// joined by `", "`) is `text/event-stream`, following the Fetch standard's "extract a MIME type":
 /// the last valid type named wins.

@@ -33,7 +33,6 @@
 //!   the same result, and a character split between chunks is simply part of a carried line.
 //!   Rust's lossy decoding replaces maximal subparts, exactly as the Encoding standard does.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 use alloc::borrow::Cow;
 use core::fmt;

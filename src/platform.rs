@@ -1,7 +1,6 @@
 //! The few facts about the JavaScript environment that Rust needs, found without assuming a
 //! `Window`: the same build runs in pages, workers, service workers and Node.js.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 use js_sys::{global, Reflect};
 use wasm_bindgen::prelude::*;

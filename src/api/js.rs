@@ -6,7 +6,6 @@
 //! machine. Rust reports back through one JS function, `emit(kind, text, number, extra)`, called
 //! once per chunk of events rather than once per event, because each crossing has a fixed cost.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 use alloc::rc::Rc;
 
@@ -87,10 +86,13 @@ fn get(init: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
     Ok((!v.is_undefined()).then_some(v))
 }
 
+/// The TypeError for an option of the wrong type.
+fn option_error(name: &str, must_be: &str) -> JsValue {
+    type_error(&["option '", name, "' must be ", must_be, "."].concat())
+}
+
 fn get_string(init: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
-    get(init, name)?
-        .map(|v| v.as_string().ok_or_else(|| type_error(&["option '", name, "' must be a string."].concat())))
-        .transpose()
+    get(init, name)?.map(|v| v.as_string().ok_or_else(|| option_error(name, "a string"))).transpose()
 }
 
 /// A non-negative whole number of milliseconds (or bytes, or attempts).
@@ -99,7 +101,7 @@ fn get_count(init: &JsValue, name: &str) -> Result<Option<u64>, JsValue> {
         .map(|v| match v.as_f64() {
             Some(n) if n >= 0.0 && n.is_finite() => Ok(n as u64),
             Some(n) if n == f64::INFINITY => Ok(u64::MAX),
-            _ => Err(type_error(&["option '", name, "' must be a non-negative number."].concat())),
+            _ => Err(option_error(name, "a non-negative number")),
         })
         .transpose()
 }
@@ -109,11 +111,7 @@ fn get_bool(init: &JsValue, name: &str) -> Result<bool, JsValue> {
 }
 
 fn get_function(init: &JsValue, name: &str) -> Result<Option<Function>, JsValue> {
-    get(init, name)?
-        .map(|v| {
-            v.dyn_into::<Function>().map_err(|_| type_error(&["option '", name, "' must be a function."].concat()))
-        })
-        .transpose()
+    get(init, name)?.map(|v| v.dyn_into::<Function>().map_err(|_| option_error(name, "a function"))).transpose()
 }
 
 fn read_options(init: &JsValue) -> Result<Options, JsValue> {

@@ -1,7 +1,6 @@
 //! What both faces of the library (the JS class and the Rust builder) share once the options
 //! are read: the checked options themselves, the choice of transport, and starting it.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 use alloc::rc::Rc;
 

@@ -25,7 +25,6 @@
 //! events (in a component's state, say). This is unlike `gloo-net`'s handle only in that it is
 //! documented.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 use alloc::collections::VecDeque;
 use alloc::rc::Rc;

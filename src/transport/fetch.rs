@@ -5,7 +5,6 @@
 //! where the last event ID travels. Each chunk from the reader is copied once into wasm memory
 //! (into a buffer reused for the whole response) and handed to the core.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 use alloc::rc::Rc;
 use core::cell::RefCell;

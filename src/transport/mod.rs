@@ -2,11 +2,11 @@
 //! `RequestSpec` and reports what happens through a `Feed`; none of them knows the stream
 //! format or the reconnection rules, which live in the core.
 
-#[allow(unused_imports)]
-use crate::prelude::*;
 pub(crate) mod fetch;
 pub(crate) mod native;
 pub(crate) mod xhr;
+
+use crate::prelude::*;
 
 pub(crate) use crate::driver::Feed;
 

@@ -5,7 +5,6 @@
 //! native source through `addEventListener`, so the API layer tells us each type a page listens
 //! to ([`NativeSource::listen`]).
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;

@@ -6,7 +6,6 @@
 //! past a size limit the driver asks the core to resume on a fresh request at the next event
 //! boundary, which keeps memory bounded on a stream that runs for days.
 
-#[allow(unused_imports)]
 use crate::prelude::*;
 use alloc::rc::Rc;
 use core::cell::Cell;
