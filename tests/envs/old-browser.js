@@ -2,6 +2,7 @@
 // page's module code imports the library). ?variant=
 //   no-eventsource   EventSource removed                                 → auto picks 'fetch'
 //   no-body          … and Response.prototype.body (fetch cannot stream)  → 'xhr'
+//   no-abort         … and AbortController (streams, but cannot abort)    → 'xhr'
 //   xhr-only         … and fetch, Request, Response, Headers, ReadableStream, AbortController:
 //                    only XMLHttpRequest is left                          → 'xhr'
 //   xhr-noprogress   xhr-only, and XHR without the level 2 `onprogress`    → 'longpoll'
@@ -11,7 +12,7 @@
 (function () {
   'use strict';
   var variant = new URLSearchParams(location.search).get('variant') || '';
-  var known = ['no-eventsource', 'no-body', 'xhr-only', 'xhr-noprogress'];
+  var known = ['no-eventsource', 'no-body', 'no-abort', 'xhr-only', 'xhr-noprogress'];
   var checks = {};
   var removed = [];
   window.__ctlFetch = window.fetch.bind(window);
@@ -28,6 +29,10 @@
   delete Uint8Array.fromHex;
   removed.push('Uint8Array.fromHex');
   checks['Uint8Array.fromHex is gone'] = !('fromHex' in Uint8Array);
+  if (variant === 'no-abort') {
+    // Chromium 43–65: fetch streamed bodies, but nothing could abort a request.
+    remove(window, 'window', 'AbortController');
+  }
   if (variant === 'no-body') {
     // An accessor on the prototype: deleting it leaves responses without `body`.
     remove(Response.prototype, 'Response.prototype', 'body');

@@ -8,6 +8,7 @@ try {
   const plans = {
     'no-eventsource': { auto: 'fetch', available: ['fetch', 'xhr', 'longpoll'], globals: { EventSource: 'undefined', fetch: 'function', XMLHttpRequest: 'function' } },
     'no-body': { auto: 'xhr', available: ['xhr', 'longpoll'], globals: { EventSource: 'undefined', fetch: 'function', XMLHttpRequest: 'function' } },
+    'no-abort': { auto: 'xhr', available: ['xhr', 'longpoll'], globals: { EventSource: 'undefined', AbortController: 'undefined', fetch: 'function', XMLHttpRequest: 'function' } },
     'xhr-only': { auto: 'xhr', available: ['xhr', 'longpoll'], globals: { EventSource: 'undefined', fetch: 'undefined', Response: 'undefined', ReadableStream: 'undefined', XMLHttpRequest: 'function' } },
     'xhr-noprogress': { auto: 'longpoll', available: ['longpoll'], globals: { EventSource: 'undefined', fetch: 'undefined', Response: 'undefined', ReadableStream: 'undefined', XMLHttpRequest: 'function' } },
   };

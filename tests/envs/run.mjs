@@ -38,7 +38,7 @@ const libDir = path.join(root, 'tests', 'lib');
 // Which environment runs which transports. 'auto' also runs the `environment` case.
 const WORKER_TRANSPORTS = ['auto', 'fetch', 'xhr', 'longpoll'];
 const SW_TRANSPORTS = ['auto', 'fetch'];
-const OLD_VARIANTS = ['no-eventsource', 'no-body', 'xhr-only', 'xhr-noprogress'];
+const OLD_VARIANTS = ['no-eventsource', 'no-body', 'no-abort', 'xhr-only', 'xhr-noprogress'];
 
 // Uncaught errors in an environment fail the case, except known library bugs listed here:
 // tolerated, counted and listed at the end (`--strict` fails on them). An entry is
