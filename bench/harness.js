@@ -53,6 +53,12 @@ const CLIENTS = {
     load: async () => { await loadClassic('/dist/eventsource-wasm.global.js'); return window.EventSourceWasm; },
     open: (Ctor, ...a) => eventSourceLike(Ctor, a[0], undefined, ...a.slice(1)),
   },
+  // Start-up only: the least any client delivered as a script can cost (import an empty ES
+  // module, then use the native class), to tell the harness's floor from the clients' own cost.
+  'empty-module': {
+    load: async () => { await import('/build/empty.js'); return NativeEventSource; },
+    open: (Ctor, ...a) => eventSourceLike(Ctor, a[0], undefined, ...a.slice(1)),
+  },
   'event-source-polyfill': {
     load: async () => (await import('/build/event-source-polyfill.js')).EventSourcePolyfill,
     open: (Ctor, ...a) => eventSourceLike(Ctor, a[0], undefined, ...a.slice(1)),

@@ -2,6 +2,7 @@
 // Where the time goes: a CPU profile of one client on one workload, summarised by function.
 //
 //   node bench/profile.mjs [--clients esw-fetch,esw-native] [--workload a] [--top 25] [--minified]
+//   node bench/profile.mjs --startup [--clients …]   (the first constructor call and first event)
 //
 // Not part of `npm run bench` and not a measurement to quote: the page is attached to DevTools
 // (Playwright enables the Network domain, which slows the native EventSource several-fold; the
@@ -29,7 +30,11 @@ const option = (name, def) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def;
 };
 const clients = option('--clients', 'native,esw-native,esw-fetch').split(',');
-const workloadId = option('--workload', 'a');
+// --startup: the cold path instead of a workload: the library is imported before the profile
+// starts, then the first source is created (the wasm compiled and instantiated) and its first
+// event received.
+const startup = argv.includes('--startup');
+const workloadId = startup ? 'first' : option('--workload', 'a');
 const top = Number(option('--top', 25));
 const minified = argv.includes('--minified');
 // --callers SUBSTRING: also print who calls the functions whose name contains it (three frames up).
@@ -66,11 +71,11 @@ if (!minified) {
   });
 }
 
-const w = buildWorkload(workloadId);
+const w = startup ? { events: 1, types: ['message'] } : buildWorkload(workloadId);
 const harness = fs.readFileSync(path.join(here, 'harness.js'), 'utf8');
 const pages = new Map();
 const server = await startBenchServer({
-  workloads: { [workloadId]: w },
+  workloads: startup ? {} : { [workloadId]: w },
   roots: { '/dist/': path.join(root, 'dist'), '/build/': buildDir },
   page: (token) => `<!doctype html><meta charset="utf-8"><script>const T_START = performance.now();</script><script>const CFG = ${JSON.stringify(pages.get(token))};\n${HASH_SOURCE}\n${harness}</script>`,
   latency: { events: 1, interval: 10 },
@@ -83,14 +88,14 @@ const browser = await chromium.launch({
 for (const client of clients) {
   const token = `p${Math.random().toString(16).slice(2)}`;
   pages.set(token, {
-    token, client, mode: 'throughput', workload: workloadId, events: w.events, timeout: 120_000, types: w.types,
+    token, client, mode: startup ? 'startup' : 'throughput', workload: workloadId, events: w.events, timeout: 120_000, types: w.types,
     hashSeed: HASH_SEED, hold: true, eswModule: minified ? '/dist/index.js' : '/build/esw-debug.js',
   });
   const context = await browser.newContext();
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+  await cdp.send('Profiler.setSamplingInterval', { interval: startup ? 10 : 50 });
   const waiting = server.expect(token, 130_000);
   await page.goto(`${server.origin}/page?t=${token}`);
   await page.waitForFunction(() => typeof window.__go === 'function');
@@ -124,7 +129,8 @@ function summarise(client, result, profile) {
   const wasm = rows.filter(([k]) => k.startsWith('wasm ')).reduce((s, [, v]) => s + v, 0);
   const idle = self.get('(idle)') || 0;
   const busy = total - idle;
-  console.log(`\n## ${client} on (${workloadId}): ${result.ok ? `${Math.round((w.events / result.elapsed) * 1000)} events/s under the profiler` : `FAILED ${result.why || result.error}`}`);
+  const figure = startup ? `constructor ${(result.phases.construct).toFixed(2)} ms, first event after ${result.phases.firstEvent.toFixed(2)} ms` : `${Math.round((w.events / result.elapsed) * 1000)} events/s`;
+  console.log(`\n## ${client} on (${workloadId}): ${result.ok ? `${figure} under the profiler` : `FAILED ${result.why || result.error}`}`);
   console.log(`profile ${(total / 1000).toFixed(0)} ms, busy ${(busy / 1000).toFixed(0)} ms, of which wasm ${(wasm / 1000).toFixed(0)} ms (${((wasm / busy) * 100).toFixed(0)} %)`);
   for (const [k, v] of rows.slice(0, top)) {
     if (k === '(idle)') continue;

@@ -9,6 +9,7 @@ const LABEL = {
   'esw-xhr': 'esw xhr',
   'esw-longpoll': 'esw longpoll',
   'esw-global': 'esw classic script',
+  'empty-module': 'empty ES module + native',
   'event-source-polyfill': 'event-source-polyfill',
   eventsource: 'eventsource',
   'fetch-event-source': '@microsoft/fetch-event-source',

@@ -58,7 +58,8 @@ if (!clients.includes('native')) clients.unshift('native');
 const only = option('--only', [...THROUGHPUT_IDS, 'latency', 'startup'].join(',')).split(',');
 const throughputIds = THROUGHPUT_IDS.filter((id) => only.includes(id));
 // Start-up also for the classic script (the drop-in global build).
-const startupClients = only.includes('startup') ? [...new Set([...clients, ...(clients.some((c) => c.startsWith('esw-')) ? ['esw-global'] : [])])] : [];
+// And for an empty ES module (then the native class): the floor of any client that is a script.
+const startupClients = only.includes('startup') ? [...new Set([...clients, ...(clients.some((c) => c.startsWith('esw-')) ? ['esw-global'] : []), 'empty-module'])] : [];
 
 // ------------------------------------------------------------------------------ set-up
 
@@ -95,6 +96,7 @@ for (const [name, p] of Object.entries(POLYFILLS)) {
     outfile: path.join(buildDir, `${name}.js`),
   });
 }
+fs.writeFileSync(path.join(buildDir, 'empty.js'), 'export {};\n');
 versions['eventsource-wasm'] = `${pkgVersion('..')} (this checkout)`;
 for (const tool of ['playwright-core', 'esbuild']) versions[tool] = pkgVersion(tool);
 

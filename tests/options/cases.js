@@ -400,6 +400,85 @@ def('fetch: a custom fetch is called for every connect and its Response is used'
   eq((await t.serverLog(k2)).length, 0, 'nothing reached the server');
 });
 
+def('fetch: a byte-stream body is read into a buffer handed back and forth (BYOB), doubled while reads fill it; any other body with the default reader', async (t) => {
+  // How the source reads a body: the reader's mode, and for BYOB the size of every view it
+  // passes to read().
+  const watch = (res, log) => {
+    const getReader = res.body.getReader;
+    res.body.getReader = function (options) {
+      const reader = getReader.call(this, options); // throws for BYOB on a default stream
+      const entry = { mode: (options && options.mode) || 'default', views: [] };
+      log.push(entry);
+      if (entry.mode === 'byob') {
+        const read = reader.read;
+        reader.read = function (view) {
+          entry.views.push(view.byteLength);
+          return read.call(this, view);
+        };
+      }
+      return reader;
+    };
+    return res;
+  };
+  const KIB = 1024;
+  const sizes = [16, 32, 64, 128, 256].map((k) => k * KIB);
+
+  // From the server: 3,000 events of 100 bytes (~340 KB), then one 200 KB event.
+  const log = [];
+  const burst = t.source(`${A}/burst?n=3000&size=100`, { fetch: async (i, o) => watch(await fetch(i, o), log) }, 'burst');
+  await t.until(() => t.msgs('burst').length >= 3000, '3000 events');
+  burst.close();
+  eq(t.ids('burst'), range(1, 3000), 'every id, in order');
+  ok(t.msgs('burst').every((m) => m.data === 'x'.repeat(100)), 'every event has its 100 bytes of data');
+  const bigLog = [];
+  const big = t.source(`${A}/big?size=200000&eol=1`, { fetch: async (i, o) => watch(await fetch(i, o), bigLog) }, 'big');
+  await t.until(() => t.msgs('big').length >= 1, 'the big event');
+  big.close();
+  eq(t.msgs('big')[0].data.length, 200000, 'big event: length');
+  ok(/^x*$/.test(t.msgs('big')[0].data), 'big event: nothing but the x the server sent');
+  for (const [name, l] of [['burst', log], ['big', bigLog]]) {
+    eq(l.map((e) => e.mode), ['byob'], `${name}: one reader, BYOB`);
+    const v = l[0].views;
+    ok(v.length >= 3 && v[0] === 16 * KIB, `${name}: several reads, the first into 16 KiB: ${v}`);
+    ok(v.every((x, k) => sizes.includes(x) && (k === 0 || x === v[k - 1] || x === 2 * v[k - 1])), `${name}: each read's buffer the last one's or twice it, at most 256 KiB: ${v}`);
+  }
+
+  // A byte stream with 1 MB waiting: every read fills its buffer, so it doubles up to 256 KiB.
+  const byteLog = [];
+  const payload = new TextEncoder().encode(`data: ${'y'.repeat(1 << 20)}\n\n`);
+  const bytes = t.source(`${A}/never`, {
+    fetch: () => Promise.resolve(watch(new Response(new ReadableStream({
+      type: 'bytes',
+      start(c) {
+        c.enqueue(payload.slice());
+        c.close();
+      },
+    }), { headers: { 'Content-Type': 'text/event-stream' } }), byteLog)),
+  }, 'bytes');
+  await t.until(() => t.msgs('bytes').length >= 1, 'the 1 MB event');
+  bytes.close();
+  eq(t.msgs('bytes')[0].data.length, 1 << 20, '1 MB event: length');
+  eq(byteLog.length, 1, 'one reader');
+  eq(byteLog[0].mode, 'byob', 'BYOB');
+  eq(byteLog[0].views.slice(0, 7), [...sizes, 256 * KIB, 256 * KIB], 'buffer sizes of the first reads');
+
+  // Not a byte stream (a made-up Response over a default stream): no BYOB reader exists for it,
+  // so the default one reads it.
+  const plainLog = [];
+  const plain = t.source(`${A}/never`, {
+    fetch: () => Promise.resolve(watch(new Response(new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('id: 1\ndata: one\n\n'));
+        c.enqueue(new TextEncoder().encode('id: 2\ndata: two\n\n'));
+      },
+    }), { headers: { 'Content-Type': 'text/event-stream' } }), plainLog)),
+  }, 'plain');
+  await t.until(() => t.msgs('plain').length >= 2, 'two events');
+  plain.close();
+  eq(t.ids('plain'), ['1', '2'], 'ids');
+  eq(plainLog.map((e) => e.mode), ['default'], 'the default reader (getReader({ mode: "byob" }) threw, so it was not logged)');
+});
+
 def("fetch: a custom fetch rejecting with an AbortError → error reason 'aborted', CLOSED (a TypeError → 'network', reconnect)", async (t) => {
   let aborts = 0;
   const a = t.source(`${A}/never`, { fetch: () => { aborts++; return Promise.reject(new DOMException('the application aborted it', 'AbortError')); } }, 'reject');
