@@ -26,6 +26,7 @@ use web_sys::{
 
 use super::{Feed, RequestSpec, Running};
 use crate::driver::ResponseHeaders;
+use crate::platform;
 
 #[wasm_bindgen]
 extern "C" {
@@ -161,10 +162,13 @@ enum Reader {
 
 impl Reader {
     fn for_body(body: &ReadableStream) -> Reader {
-        let options = Object::new();
-        let byob = Reflect::set(&options, &"mode".into(), &"byob".into())
-            .ok()
-            .and_then(|_| body.unchecked_ref::<Body>().get_reader_with(&options).ok());
+        // Browsers from before BYOB readers (Chromium < 89, Firefox < 102) ignore the options
+        // and hand back a default reader: ask only where the BYOB reader class exists.
+        let byob = platform::global_property("ReadableStreamBYOBReader").and_then(|_| {
+            let options = Object::new();
+            Reflect::set(&options, &"mode".into(), &"byob".into()).ok()?;
+            body.unchecked_ref::<Body>().get_reader_with(&options).ok()
+        });
         match byob {
             Some(reader) => Reader::Byob(reader.unchecked_into(), Some(ArrayBuffer::new(BYOB_FIRST))),
             None => Reader::Default(body.get_reader().unchecked_into()),

@@ -477,6 +477,32 @@ def('fetch: a byte-stream body is read into a buffer handed back and forth (BYOB
   plain.close();
   eq(t.ids('plain'), ['1', '2'], 'ids');
   eq(plainLog.map((e) => e.mode), ['default'], 'the default reader (getReader({ mode: "byob" }) threw, so it was not logged)');
+
+  // A browser from before BYOB readers: no ReadableStreamBYOBReader, and getReader ignores its
+  // options (a default reader whatever was asked). The source must not ask: it would take the
+  // default reader's chunks for BYOB reads (and double a buffer it never uses).
+  const asked = [];
+  const savedClass = globalThis.ReadableStreamBYOBReader;
+  delete globalThis.ReadableStreamBYOBReader;
+  try {
+    const old = t.source(`${A}/burst?n=500&size=100`, {
+      fetch: async (i, o) => {
+        const res = await fetch(i, o);
+        const getReader = res.body.getReader;
+        res.body.getReader = function (options) {
+          asked.push((options && options.mode) || 'default');
+          return getReader.call(this); // the options ignored
+        };
+        return res;
+      },
+    }, 'old');
+    await t.until(() => t.msgs('old').length >= 500, '500 events');
+    old.close();
+  } finally {
+    globalThis.ReadableStreamBYOBReader = savedClass;
+  }
+  eq(t.ids('old'), range(1, 500), 'old browser: every id, in order');
+  eq(asked, ['default'], 'old browser: no BYOB reader asked for');
 });
 
 def("fetch: a custom fetch rejecting with an AbortError → error reason 'aborted', CLOSED (a TypeError → 'network', reconnect)", async (t) => {
