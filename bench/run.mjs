@@ -6,6 +6,7 @@
 //
 //   node bench/run.mjs [--quick] [--rounds N] [--latency-rounds N] [--clients a,b] [--only a,b,latency,startup]
 //                      [--out FILE] [--build]   (raw samples: bench/.build/results.json, or FILE.json)
+//   node bench/run.mjs --from FILE.json [--out FILE]   the report again from a run's raw samples
 //
 // Each run is one client × one workload in a fresh browser context (its own renderer process),
 // created over the browser's CDP session but never attached to, so no DevTools domain (network
@@ -60,6 +61,27 @@ const throughputIds = THROUGHPUT_IDS.filter((id) => only.includes(id));
 // Start-up also for the classic script (the drop-in global build).
 // And for an empty ES module (then the native class): the floor of any client that is a script.
 const startupClients = only.includes('startup') ? [...new Set([...clients, ...(clients.some((c) => c.startsWith('esw-')) ? ['esw-global'] : []), 'empty-module'])] : [];
+
+// --from FILE.json: no run, only the report, from the raw samples an earlier run wrote.
+if (argv.includes('--from')) {
+  const saved = JSON.parse(fs.readFileSync(option('--from', ''), 'utf8'));
+  const present = new Set(saved.runs.map((r) => r.client));
+  const savedClients = ALL_CLIENTS.filter((c) => present.has(c));
+  const startupSeen = new Set(saved.runs.filter((r) => r.mode === 'startup').map((r) => r.client));
+  const report = formatReport({
+    meta: saved.meta,
+    runs: saved.runs,
+    workloads: Object.fromEntries(Object.entries(saved.workloads).map(([id, w]) => [id, { ...WORKLOADS[id], id, events: w.events, body: { length: w.bytes }, dataBytes: w.dataBytes }])),
+    clients: savedClients,
+    startupClients: [...savedClients, 'esw-global', 'empty-module'].filter((c) => startupSeen.has(c)),
+    throughputIds: THROUGHPUT_IDS.filter((id) => saved.workloads[id]),
+    sizes: saved.sizes,
+    withLatency: saved.runs.some((r) => r.mode === 'latency'),
+  });
+  fs.writeFileSync(outFile, report);
+  console.log(report);
+  process.exit(0);
+}
 
 // ------------------------------------------------------------------------------ set-up
 
