@@ -126,15 +126,27 @@ const legacyWasm = join(pkgLegacy, 'eventsource_wasm_bg.wasm');
 run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...features, legacyWasm, '-o', legacyWasm]);
 run(join(root, 'node_modules/.bin/wasm2js'), ['-O', ...features, legacyWasm, '-o', join(pkgLegacy, 'core.js')]);
 // wasm2js grows memory by swapping in a new ArrayBuffer without detaching the old one, while
-// the glue notices growth only by a detached (empty) buffer: compare buffers instead, or the
-// first growth ends in "RangeError: offset is out of bounds".
+// the glue notices growth only by a detached (empty) buffer: compare buffers instead, or views
+// made before a growth keep pointing at the old memory (the first growth then ended in
+// "RangeError: offset is out of bounds", or for the DataView, which the glue checks by
+// `buffer.detached` where browsers have it, in garbage read back from wasm and
+// "unwrap_throw() on a None value" once an event passed 64 KiB). Every cached view is patched.
 const gluePath = join(pkgLegacy, 'eventsource_wasm_bg.js');
 const glueText = readFileSync(gluePath, 'utf8');
-const patched = glueText.replace(
-  'cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.byteLength === 0',
-  'cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.buffer !== wasm.memory.buffer',
-);
-if (patched === glueText) throw new Error('wasm-bindgen glue changed: the wasm2js memory patch no longer applies');
+const VIEW_PATCHES = [
+  ['cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.byteLength === 0',
+    'cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.buffer !== wasm.memory.buffer'],
+  ['cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)',
+    'cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer'],
+];
+let patched = glueText;
+for (const [from, to] of VIEW_PATCHES) {
+  if (!patched.includes(from)) throw new Error(`wasm-bindgen glue changed: the wasm2js memory patch no longer applies (${from.slice(0, 40)}…)`);
+  patched = patched.replace(from, to);
+}
+// Any other cached view the glue may grow must be patched too.
+const unpatched = [...patched.matchAll(/if \((cached\w+Memory0) === null \|\| (?!\1\.buffer !== wasm\.memory\.buffer\))/g)].map((m) => m[1]);
+if (unpatched.length) throw new Error(`wasm2js glue: views not patched for memory growth: ${unpatched.join(', ')}`);
 writeFileSync(gluePath, patched);
 
 // The legacy builds take the same class, with the core and its loader swapped.

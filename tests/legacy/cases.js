@@ -35,6 +35,30 @@
   }
 
   var cases = {
+    // A 3 MB event makes the core's memory grow while the body streams in; the chunks after it
+    // must still reach the parser intact (the JavaScript core swaps its memory's buffer on growth
+    // without detaching the old one, so a copy through a stale view would be lost).
+    // (In the ES module pages, on the fetch transport, the one that copies chunks into memory.)
+    grow: function (base, done) {
+      var url = base + '/big?size=3000000&eol=1&then=40&key=' + Math.random();
+      var C = window.EventSourceUnderTest;
+      var es = C ? new C(url, { transport: 'fetch' }) : Source(url);
+      var log = [];
+      var timer = setTimeout(function () { es.close(); done('timed out; log: ' + JSON.stringify(log)); }, 10000);
+      es.onmessage = function (e) {
+        if (e.data.length > 1000) {
+          log.push('big:' + e.data.length + ':' + (/^x+$/.test(e.data) ? 'x' : 'corrupt'));
+          return;
+        }
+        log.push(e.lastEventId + ':' + e.data);
+        if (e.lastEventId === '40') {
+          clearTimeout(timer);
+          es.close();
+          done(null, log);
+        }
+      };
+      es.onerror = function () { log.push('error:' + es.readyState); };
+    },
     // open, message and custom types, lastEventId, event.target
     events: function (base, done) {
       var es = Source(base + '/stream?n=3&interval=10&ids=1&type=tick&key=' + Math.random());

@@ -30,6 +30,7 @@ try {
 
 // What each case must have logged (entries are kind:readyState[:lastEventId:data]).
 const expected = {
+  grow: (log) => eq(log, ['big:3000000:x', ...Array.from({ length: 40 }, (_, i) => `${i + 1}:tick ${i + 1}`)]),
   events: (log) => eq(log, ['open:1', 'tick:1:1:tick 1', 'tick:1:2:tick 2', 'tick:1:3:tick 3']),
   resume: (log) => {
     const ids = log.filter((e) => e.startsWith('message:')).map((e) => e.split(':')[2]);

@@ -468,6 +468,8 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
       }
       if (s.closed) return;
       if (q.eol === '1') s.write('\n\n');
+      // then=N: N events `id: i` / `data: tick i` after it.
+      for (let i = 1; i <= int(q.then, 0); i++) s.write(formatEvent({ id: i, data: `tick ${i}` }));
       s.finish(q.close === '1');
     };
     pump();
