@@ -156,7 +156,8 @@ extern "C" {
 
 enum Reader {
     Default(ReadableStreamDefaultReader),
-    /// The buffer of the next read: the one the previous read handed back.
+    /// The buffer of the next read: the one the previous read handed back (none before the
+    /// first read).
     Byob(ByobReader, Option<ArrayBuffer>),
 }
 
@@ -170,7 +171,7 @@ impl Reader {
             body.unchecked_ref::<Body>().get_reader_with(&options).ok()
         });
         match byob {
-            Some(reader) => Reader::Byob(reader.unchecked_into(), Some(ArrayBuffer::new(BYOB_FIRST))),
+            Some(reader) => Reader::Byob(reader.unchecked_into(), None),
             None => Reader::Default(body.get_reader().unchecked_into()),
         }
     }
@@ -202,24 +203,28 @@ impl Reader {
     }
 }
 
-/// Copies a chunk into wasm memory at `at` through `view`, a view of all of wasm memory, made
-/// again only when memory has grown. `raw_copy_to_ptr` makes a new view for every chunk: a JS
-/// object per read, which counts against the page's heap (with reads of a few bytes, (e), this
-/// cut the heap's growth by 40 %). Growth is told by the buffer's identity, not by the old view
-/// going empty: the JavaScript core (wasm2js) swaps in a new buffer without detaching the old.
+/// A view of all of wasm memory, for copying chunks in, and the memory's size in pages when it
+/// was made: `raw_copy_to_ptr` makes a new view for every chunk, a JS object per read that counts
+/// against the page's heap (with reads of a few bytes, (e), this cut the heap's growth by 40 %).
+/// Growth is told by the page count, read inside wasm (no call out): the old view would not
+/// always go empty, since the JavaScript core (wasm2js) swaps in a new buffer without detaching
+/// the old one.
+struct MemoryView(Uint8Array, usize);
+
+/// Copies a chunk into wasm memory at `at`, through `view` (made again if memory has grown).
 ///
 /// # Safety
 /// `at` must have room for the chunk's length.
-unsafe fn copy_into_wasm(view: &mut Option<Uint8Array>, chunk: &Uint8Array, at: *mut u8) {
-    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    let buffer = memory.buffer();
-    match view {
-        Some(v) if JsValue::from(v.buffer()) == buffer => {}
-        _ => *view = Some(Uint8Array::new(&buffer)),
-    }
-    if let Some(v) = view {
-        v.set(chunk, at as u32);
-    }
+unsafe fn copy_into_wasm(view: &mut Option<MemoryView>, chunk: &Uint8Array, at: *mut u8) {
+    let pages = core::arch::wasm32::memory_size(0);
+    let current = match view {
+        Some(MemoryView(v, made_at)) if *made_at == pages => v,
+        _ => {
+            let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+            &view.insert(MemoryView(Uint8Array::new(&memory.buffer()), pages)).0
+        }
+    };
+    current.set(chunk, at as u32);
 }
 
 /// Reads a response body chunk by chunk with one pair of callbacks for the whole body.
@@ -234,7 +239,7 @@ struct BodyReader {
     /// Reused for every chunk: steady streaming allocates nothing.
     buf: Vec<u8>,
     /// All of wasm memory, for copying chunks in (see `copy_into_wasm`).
-    memory: Option<Uint8Array>,
+    memory: Option<MemoryView>,
     callbacks: Option<(Callback, Callback)>,
 }
 
