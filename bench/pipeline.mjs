@@ -26,14 +26,11 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { buildWorkload, HASH_SEED, HASH_SOURCE } from './workloads.mjs';
+import { option } from './cli.mjs';
+import { median } from './report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
-const argv = process.argv.slice(2);
-const option = (name, def) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def;
-};
 const ids = option('--workloads', 'a,b,c,d,f').split(',');
 const rounds = Number(option('--rounds', 9));
 const clients = option('--clients', 'esw-fetch,eventsource-parser,eventsource,fetch-event-source').split(',');
@@ -156,10 +153,10 @@ await page.evaluate(() => {
     },
   };
   window.bodies = {};
-  window.run = (client, id, events, types) => new Promise((resolve) => {
+  window.run = (client, id, events, types, seed) => new Promise((resolve) => {
     const fetch = memoryFetch(window.bodies[id]);
     let count = 0;
-    let hash = 2166136261;
+    let hash = seed;
     let close = null;
     const t0 = performance.now();
     const timer = setTimeout(() => { if (close) close(); resolve({ ms: NaN, count, hash }); }, 60_000);
@@ -175,7 +172,6 @@ await page.evaluate(() => {
   });
 });
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const rows = [];
 for (const id of ids) {
   const w = buildWorkload(id);
@@ -188,7 +184,7 @@ for (const id of ids) {
     for (const c of clients.map((_, k) => clients[(k + r) % clients.length])) {
       await page.evaluate(() => { if (typeof gc === 'function') gc(); });
       if (c === profiled) await cdp.send('Profiler.start');
-      const res = await page.evaluate(([c, id, n, types]) => window.run(c, id, n, types), [c, id, w.events, w.types]);
+      const res = await page.evaluate(([c, id, n, types, seed]) => window.run(c, id, n, types, seed), [c, id, w.events, w.types, HASH_SEED]);
       if (c === profiled) addProfile((await cdp.send('Profiler.stop')).profile);
       if (res.count !== w.events || res.hash !== w.hash) failed[c] = `${res.count} of ${w.events} events${res.count === w.events ? ', checksum differs' : ''}`;
       else times[c].push(res.ms);
@@ -199,7 +195,7 @@ for (const id of ids) {
     const t = times[c];
     const s = [...t].sort((a, b) => a - b);
     const rate = (w.events / median(t)) * 1000;
-    const q1 = (w.events / s[Math.floor((s.length - 1) * 0.75)]) * 1000;
+    const q1 = (w.events / s[Math.ceil((s.length - 1) * 0.75)]) * 1000;
     const q3 = (w.events / s[Math.floor((s.length - 1) * 0.25)]) * 1000;
     return `${Math.round(rate / 1000)}k (${Math.round(q1 / 1000)}–${Math.round(q3 / 1000)}k)`;
   });

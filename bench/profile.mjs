@@ -20,23 +20,19 @@ import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { startBenchServer } from './server.mjs';
 import { buildWorkload, HASH_SEED, HASH_SOURCE } from './workloads.mjs';
+import { flag, option } from './cli.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
 const buildDir = path.join(here, '.build');
-const argv = process.argv.slice(2);
-const option = (name, def) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def;
-};
 const clients = option('--clients', 'native,esw-native,esw-fetch').split(',');
 // --startup: the cold path instead of a workload: the library is imported before the profile
 // starts, then the first source is created (the wasm compiled and instantiated) and its first
 // event received.
-const startup = argv.includes('--startup');
+const startup = flag('--startup');
 const workloadId = startup ? 'first' : option('--workload', 'a');
 const top = Number(option('--top', 25));
-const minified = argv.includes('--minified');
+const minified = flag('--minified');
 // --callers SUBSTRING: also print who calls the functions whose name contains it (three frames up).
 const callers = option('--callers', '');
 

@@ -26,6 +26,7 @@ import { chromium } from 'playwright-core';
 import { startBenchServer } from './server.mjs';
 import { buildWorkload, HASH_SEED, HASH_SOURCE, THROUGHPUT_IDS, WORKLOADS } from './workloads.mjs';
 import { formatReport } from './report.mjs';
+import { argv, flag, option } from './cli.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
@@ -34,12 +35,6 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // ------------------------------------------------------------------------------ options
 
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(name);
-const option = (name, def) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def;
-};
 if (flag('--help') || flag('-h')) {
   console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 14).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
   process.exit(0);
