@@ -8,11 +8,12 @@
 //
 //   node bench/pipeline.mjs [--workloads a,b,c,d,f] [--rounds 9] [--clients esw-fetch,eventsource-parser]
 //   node bench/pipeline.mjs --profile esw-fetch --workloads a   # where that client's time goes
+//   node bench/pipeline.mjs --profile esw-fetch --callers decode  # and who calls `decode`
 //   node bench/pipeline.mjs --compare /tmp/old-index.js           # A/B: another build as 'esw-fetch-b'
 //
 // --profile CLIENT: a CPU profile of CLIENT's runs (DevTools attached: shares, not speeds), by
-// function; this package is then the build of bench/profile.mjs (bench/.build/esw-debug.js, run
-// that once first), whose wasm keeps its function names.
+// function; this package is then bench/.build/esw-debug.js (made here from the last `npm run
+// build`'s cargo output, see cpu-profile.mjs), whose wasm keeps its function names.
 //
 // Not the issue's benchmark: native EventSource (and event-source-polyfill, which uses XHR)
 // cannot read from a custom fetch, so there is no ratio to native here. Clients: this package
@@ -28,6 +29,7 @@ import { chromium } from 'playwright-core';
 import { buildWorkload, HASH_SEED, HASH_SOURCE } from './workloads.mjs';
 import { option } from './cli.mjs';
 import { median } from './report.mjs';
+import { addCallers, addSelfTimes, buildDebugClient, printCallers, printSelfTimes } from './cpu-profile.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
@@ -35,10 +37,11 @@ const ids = option('--workloads', 'a,b,c,d,f').split(',');
 const rounds = Number(option('--rounds', 9));
 const clients = option('--clients', 'esw-fetch,eventsource-parser,eventsource,fetch-event-source').split(',');
 const profiled = option('--profile', '');
+const callers = option('--callers', '');
 // --compare FILE: another build of dist/index.js, run as one more client, 'esw-fetch-b'.
 const compare = option('--compare', '');
 if (compare && !clients.includes('esw-fetch-b')) clients.splice(1, 0, 'esw-fetch-b');
-const eswEntry = profiled ? path.join(here, '.build/esw-debug.js') : path.join(root, 'dist/index.js');
+const eswEntry = profiled ? await buildDebugClient() : path.join(root, 'dist/index.js');
 
 // One script with every client, built from the same sources as the loopback benchmark's.
 const entry = `
@@ -77,17 +80,14 @@ await page.goto(`${origin}/`);
 await page.addScriptTag({ content: `${HASH_SOURCE}\n${script}` });
 const cdp = profiled ? await page.context().newCDPSession(page) : null;
 const selfTime = new Map();
+const callerTime = new Map();
 if (cdp) {
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
 }
 function addProfile(profile) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  for (let i = 0; i < profile.samples.length; i++) {
-    const f = byId.get(profile.samples[i]).callFrame;
-    const key = `${f.functionName || '(anonymous)'}${f.url && !/wasm/.test(f.url) ? ` (${f.url.replace(/^.*\//, '')}:${f.lineNumber + 1})` : ''}`.replace(/::h[0-9a-f]{16}/, '');
-    selfTime.set(key, (selfTime.get(key) || 0) + (profile.timeDeltas[i + 1] ?? 0));
-  }
+  addSelfTimes(profile, selfTime);
+  if (callers) addCallers(profile, callers, callerTime);
 }
 
 // In the page: run(client, workload) → { ms, count, hash }.
@@ -207,10 +207,9 @@ for (const id of ids) {
 await browser.close();
 server.close();
 if (profiled) {
-  const rows_ = [...selfTime].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]);
-  const total = rows_.reduce((a, [, v]) => a + v, 0);
-  console.log(`\n${profiled}: ${(total / 1000).toFixed(0)} ms busy under the profiler, by function (self time):`);
-  for (const [k, v] of rows_.slice(0, 30)) console.log(`${(v / 1000).toFixed(1).padStart(8)} ms ${((v / total) * 100).toFixed(1).padStart(5)} %  ${k}`);
+  console.log(`\n${profiled}, under the profiler, by function (self time):`);
+  if (callers) printCallers(callerTime, callers);
+  printSelfTimes(selfTime, 30);
 }
 console.log(`\nEvents/s, median of ${rounds} rounds (interquartile range), bytes from memory (bench/pipeline.mjs):\n`);
 console.log(`| workload | ${clients.join(' | ')} |`);

@@ -12,7 +12,6 @@
 // last `npm run build`'s cargo output), so Rust functions show by name; --minified profiles
 // dist/index.js.
 
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,10 +20,10 @@ import { chromium } from 'playwright-core';
 import { startBenchServer } from './server.mjs';
 import { buildWorkload, HASH_SEED, HASH_SOURCE } from './workloads.mjs';
 import { flag, option } from './cli.mjs';
+import { addCallers, addSelfTimes, buildDebugClient, buildDir, printCallers, printSelfTimes } from './cpu-profile.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
-const buildDir = path.join(here, '.build');
 const clients = option('--clients', 'native,esw-native,esw-fetch').split(',');
 // --startup: the cold path instead of a workload: the library is imported before the profile
 // starts, then the first source is created (the wasm compiled and instantiated) and its first
@@ -47,25 +46,7 @@ for (const [name, contents] of Object.entries(POLY)) {
   if (!clients.includes(name)) continue;
   await esbuild.build({ stdin: { contents, resolveDir: root }, bundle: true, format: 'esm', outfile: path.join(buildDir, `${name}.js`), logLevel: 'warning' });
 }
-if (!minified) {
-  // The same wasm as the build's, optimised the same way, with its name section kept.
-  const named = path.join(buildDir, 'pkg-names');
-  const wasmIn = path.join(root, 'target/wasm32-unknown-unknown/release/eventsource_wasm.wasm');
-  execFileSync('wasm-bindgen', [wasmIn, '--out-dir', named, '--target', 'web', '--no-typescript'], { stdio: 'inherit' });
-  const wasmFile = path.join(named, 'eventsource_wasm_bg.wasm');
-  execFileSync(path.join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '-g', wasmFile, '-o', wasmFile], { stdio: 'inherit' });
-  fs.writeFileSync(path.join(named, 'wasm-inline.js'), `export default ${JSON.stringify(fs.readFileSync(wasmFile).toString('hex'))};\n`);
-  const namedPkg = {
-    name: 'named-pkg',
-    setup(b) {
-      b.onResolve({ filter: /\/pkg\/(eventsource_wasm|wasm-inline)\.js$/ }, (a) => ({ path: path.join(named, path.basename(a.path)) }));
-    },
-  };
-  await esbuild.build({
-    entryPoints: [path.join(root, 'js/index.js')], bundle: true, format: 'esm', keepNames: true, target: 'es2020', plugins: [namedPkg],
-    outfile: path.join(buildDir, 'esw-debug.js'), logLevel: 'warning', logOverride: { 'empty-import-meta': 'silent' },
-  });
-}
+if (!minified) await buildDebugClient();
 
 const w = startup ? { events: 1, types: ['message'] } : buildWorkload(workloadId);
 const harness = fs.readFileSync(path.join(here, 'harness.js'), 'utf8');
@@ -106,47 +87,8 @@ await browser.close();
 await server.close();
 
 function summarise(client, result, profile) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  let total = 0;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const dt = profile.timeDeltas[i + 1] ?? 0;
-    const node = byId.get(profile.samples[i]);
-    const f = node.callFrame;
-    const file = f.url ? f.url.replace(/^.*\//, '') : '';
-    let key = f.functionName || '(anonymous)';
-    if (/^wasm|\.wasm/.test(f.url) || /^\$|^wasm-function/.test(f.functionName)) key = `wasm ${f.functionName}`;
-    else if (file) key = `${key} (${file}:${f.lineNumber + 1})`;
-    self.set(key, (self.get(key) || 0) + dt);
-    total += dt;
-  }
-  if (callers) printCallers(profile, byId, callers);
-  const rows = [...self].sort((a, b) => b[1] - a[1]);
-  const wasm = rows.filter(([k]) => k.startsWith('wasm ')).reduce((s, [, v]) => s + v, 0);
-  const idle = self.get('(idle)') || 0;
-  const busy = total - idle;
+  if (callers) printCallers(addCallers(profile, callers), callers);
   const figure = startup ? `constructor ${(result.phases.construct).toFixed(2)} ms, first event after ${result.phases.firstEvent.toFixed(2)} ms` : `${Math.round((w.events / result.elapsed) * 1000)} events/s`;
   console.log(`\n## ${client} on (${workloadId}): ${result.ok ? `${figure} under the profiler` : `FAILED ${result.why || result.error}`}`);
-  console.log(`profile ${(total / 1000).toFixed(0)} ms, busy ${(busy / 1000).toFixed(0)} ms, of which wasm ${(wasm / 1000).toFixed(0)} ms (${((wasm / busy) * 100).toFixed(0)} %)`);
-  for (const [k, v] of rows.slice(0, top)) {
-    if (k === '(idle)') continue;
-    console.log(`${(v / 1000).toFixed(1).padStart(8)} ms ${((v / busy) * 100).toFixed(1).padStart(5)} %  ${k}`);
-  }
-}
-
-function printCallers(profile, byId, needle) {
-  const parent = new Map();
-  for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
-  const name = (n) => n.callFrame.functionName || '(anonymous)';
-  const chains = new Map();
-  for (let i = 0; i < profile.samples.length; i++) {
-    let id = profile.samples[i];
-    if (!name(byId.get(id)).includes(needle)) continue;
-    const chain = [];
-    for (let up = parent.get(id); up !== undefined && chain.length < 3; up = parent.get(up)) chain.push(name(byId.get(up)).replace(/::h[0-9a-f]{16}$/, ''));
-    const key = chain.join('  <-  ');
-    chains.set(key, (chains.get(key) || 0) + (profile.timeDeltas[i + 1] ?? 0));
-  }
-  console.log(`callers of functions matching '${needle}':`);
-  for (const [k, v] of [...chains].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`${(v / 1000).toFixed(1).padStart(8)} ms  ${k}`);
+  printSelfTimes(addSelfTimes(profile), top);
 }

@@ -9,19 +9,15 @@
 // Steps: cargo (release, size profile, no std) → wasm-bindgen (--target web) → wasm-opt -Oz from the npm
 // `binaryen` package (never Debian's wasm-opt 108, which silently breaks wasm-bindgen output)
 // → short import names (short-imports.mjs) → esbuild. Prints the gzipped sizes at the end.
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { shortenImports } from './short-imports.mjs';
+import { bindAndOptimise, root, run, writeInline } from './wasm-steps.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = join(root, 'pkg');
 const dist = join(root, 'dist');
-const env = { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` };
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
 
 // The npm build leaves out std (`--no-default-features`): without std's panic machinery and
 // formatting the wasm is ~7 KB smaller; the crate is then its own panic handler (src/guard.rs).
@@ -34,19 +30,16 @@ const NPM_FEATURES = ['--no-default-features'];
 function buildWasm({ features, targetDir, outDir }) {
   const targetArgs = targetDir ? ['--target-dir', targetDir] : [];
   run('cargo', ['build', '--lib', '--release', '--target', 'wasm32-unknown-unknown', ...features, ...targetArgs]);
-  run('wasm-bindgen', [
-    join(targetDir || join(root, 'target'), 'wasm32-unknown-unknown/release/eventsource_wasm.wasm'),
-    '--out-dir', outDir, '--target', 'web', '--no-typescript',
-    '--remove-name-section', '--remove-producers-section',
-  ]);
-  const wasmFile = join(outDir, 'eventsource_wasm_bg.wasm');
-  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', wasmFile, '-o', wasmFile]);
+  const wasmFile = bindAndOptimise({
+    input: join(targetDir || join(root, 'target'), 'wasm32-unknown-unknown/release/eventsource_wasm.wasm'),
+    outDir,
+  });
   const glueFile = join(outDir, 'eventsource_wasm.js');
   const short = shortenImports(readFileSync(wasmFile), readFileSync(glueFile, 'utf8'));
   writeFileSync(wasmFile, short.wasm);
   writeFileSync(glueFile, short.glue);
   console.log(`short import names: ${short.renamed} imports renamed`);
-  writeFileSync(join(outDir, 'wasm-inline.js'), `export default ${JSON.stringify(readFileSync(wasmFile).toString('hex'))};\n`);
+  writeInline(wasmFile, outDir);
   return wasmFile;
 }
 
@@ -110,11 +103,7 @@ console.log(`  dist/eventsource-wasm.global.js    ${size(join(dist, 'eventsource
 // and an MVP target, then these post-MVP features, which it lowers to plain JavaScript.
 const legacyTarget = join(root, 'target/legacy');
 const pkgLegacy = join(root, 'pkg-legacy');
-execFileSync('cargo', ['build', '--lib', '--profile', 'legacy', '--target', 'wasm32-unknown-unknown', ...NPM_FEATURES, '--target-dir', legacyTarget], {
-  cwd: root,
-  env: { ...env, RUSTFLAGS: '-C target-cpu=mvp' },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+run('cargo', ['build', '--lib', '--profile', 'legacy', '--target', 'wasm32-unknown-unknown', ...NPM_FEATURES, '--target-dir', legacyTarget], { RUSTFLAGS: '-C target-cpu=mvp' });
 run('wasm-bindgen', [
   join(legacyTarget, 'wasm32-unknown-unknown/legacy/eventsource_wasm.wasm'),
   '--out-dir', pkgLegacy, '--target', 'bundler', '--no-typescript',
