@@ -462,3 +462,36 @@ async fn a_panic_fails_one_source_and_the_others_go_on() {
     fresh.close();
     doomed.close(); // harmless on a crashed source
 }
+
+/// A chunk containing `__grow_here__` (`__detach_here__`) makes wasm memory grow, and grow again
+/// right after the fetch transport makes its next view of memory (between fetching the buffer
+/// and making the view), as wasm-bindgen's externref table can when they take their slots
+/// (builds with the `test-panic` feature).
+#[cfg(feature = "test-panic")]
+#[wasm_bindgen_test]
+async fn fetch_copies_chunks_on_when_memory_grows_while_it_is_viewed() {
+    for trigger in ["__grow_here__", "__detach_here__"] {
+        let rec = Recorder::new();
+        let k = key("grow");
+        // Events of one size, sent as chunks of that size: the trigger arrives alone, and every
+        // later event in a chunk of its own, each copied through the view.
+        let first = format!("data: {trigger}\n\n");
+        let mut body = first.clone();
+        let pad = "_".repeat(first.len() - "id: 1\ndata: \n\n".len() - 1);
+        for i in 1..=5 {
+            body.push_str(&format!("id: {i}\ndata: {pad}{i}\n\n"));
+        }
+        let url = format!("{}/raw?b64={}&chunk={}&delay=30&key={k}", srv(16), b64url(body.as_bytes()), first.len());
+        let pages_before = core::arch::wasm32::memory_size(0);
+        let src = rec.open(&url, init("fetch")).unwrap();
+        rec.until(5000, "six events", |_| rec.events().len() >= 6).await;
+        let data: Vec<String> = rec.events().into_iter().map(|e| e.2).collect();
+        let expected: Vec<String> =
+            [trigger.to_owned()].into_iter().chain((1..=5).map(|i| format!("{pad}{i}"))).collect();
+        assert_eq!(data, expected, "{trigger}");
+        assert!(rec.all().iter().all(|e| e.kind == OPEN || e.kind == MESSAGES), "{trigger}: {:?}", rec.all());
+        // The fault was injected: memory grew twice, so the copies went through a new view.
+        assert!(core::arch::wasm32::memory_size(0) >= pages_before + 2, "{trigger}: memory did not grow");
+        src.close();
+    }
+}

@@ -211,20 +211,79 @@ impl Reader {
 /// the old one.
 struct MemoryView(Uint8Array, usize);
 
+#[wasm_bindgen]
+extern "C" {
+    /// A `Uint8Array`, made by a constructor binding that reports a detached buffer as an error
+    /// (js-sys's throws).
+    #[wasm_bindgen(extends = Uint8Array, js_name = Uint8Array)]
+    type View;
+    #[wasm_bindgen(constructor, catch, js_class = "Uint8Array")]
+    fn new(buffer: &JsValue) -> Result<View, JsValue>;
+}
+
 /// Copies a chunk into wasm memory at `at`, through `view` (made again if memory has grown).
 ///
 /// # Safety
 /// `at` must have room for the chunk's length.
 unsafe fn copy_into_wasm(view: &mut Option<MemoryView>, chunk: &Uint8Array, at: *mut u8) {
-    let pages = core::arch::wasm32::memory_size(0);
-    let current = match view {
-        Some(MemoryView(v, made_at)) if *made_at == pages => v,
-        _ => {
-            let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-            &view.insert(MemoryView(Uint8Array::new(&memory.buffer()), pages)).0
+    for _ in 0..8 {
+        let pages = core::arch::wasm32::memory_size(0);
+        match view {
+            Some(MemoryView(v, made_at)) if *made_at == pages => return v.set(chunk, at as u32),
+            // Making a view can itself grow memory (see `whole_memory`): the next turn checks
+            // the new one against the page count before using it.
+            _ => *view = whole_memory(pages),
         }
-    };
-    current.set(chunk, at as u32);
+    }
+    // Each turn that did not copy saw memory grow, and a failed try gives back what it took.
+    panic!("wasm memory kept growing while a view of it was made");
+}
+
+/// A view of all of wasm memory, which had `pages` pages before it was made; `None` if the
+/// buffer was detached before the view could be made.
+///
+/// Each JS value Rust holds takes a slot in wasm-bindgen's externref table, whose free list lives
+/// in linear memory: taking the slot for the buffer or for the view may grow memory, which
+/// detaches the buffer just fetched. Used without a second look, such a view made the copy throw
+/// (in the reliability suite, one source of a hundred once stopped at its first chunk that way:
+/// "Cannot perform %TypedArray%.prototype.set on a detached ArrayBuffer").
+fn whole_memory(pages: usize) -> Option<MemoryView> {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let buffer = memory.buffer();
+    #[cfg(feature = "test-panic")]
+    fault::grow_if_asked(fault::BEFORE_VIEW);
+    let view = View::new(&buffer).ok()?;
+    #[cfg(feature = "test-panic")]
+    fault::grow_if_asked(fault::AFTER_VIEW);
+    Some(MemoryView(view.into(), pages))
+}
+
+/// Fault injection for the containment tests (builds with the `test-panic` feature only): a
+/// chunk containing `__grow_here__` or `__detach_here__` grows memory, so that the next chunk
+/// needs a new view, and makes memory grow again while that view is made, as taking an
+/// externref slot can: right after it is made, or between fetching the buffer and making it.
+#[cfg(feature = "test-panic")]
+mod fault {
+    use core::sync::atomic::{AtomicU8, Ordering::Relaxed};
+
+    pub(super) const AFTER_VIEW: u8 = 1;
+    pub(super) const BEFORE_VIEW: u8 = 2;
+    static ASKED: AtomicU8 = AtomicU8::new(0);
+
+    pub(super) fn check(chunk: &[u8]) {
+        for (trigger, when) in [(&b"__grow_here__"[..], AFTER_VIEW), (b"__detach_here__", BEFORE_VIEW)] {
+            if memchr::memmem::find(chunk, trigger).is_some() {
+                ASKED.store(when, Relaxed);
+                core::arch::wasm32::memory_grow(0, 1);
+            }
+        }
+    }
+
+    pub(super) fn grow_if_asked(when: u8) {
+        if ASKED.compare_exchange(when, 0, Relaxed, Relaxed).is_ok() {
+            core::arch::wasm32::memory_grow(0, 1);
+        }
+    }
 }
 
 /// Reads a response body chunk by chunk with one pair of callbacks for the whole body.
@@ -310,6 +369,8 @@ impl BodyReader {
             copy_into_wasm(&mut memory, &chunk, buf.as_mut_ptr());
             buf.set_len(len);
         }
+        #[cfg(feature = "test-panic")]
+        fault::check(&buf);
         // Page code runs in here (listeners): no borrow of ours is held.
         let more = feed.bytes(&buf);
         {
