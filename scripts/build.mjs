@@ -104,15 +104,14 @@ console.log(`  dist/eventsource-wasm.global.js    ${size(join(dist, 'eventsource
 const legacyTarget = join(root, 'target/legacy');
 const pkgLegacy = join(root, 'pkg-legacy');
 run('cargo', ['build', '--lib', '--profile', 'legacy', '--target', 'wasm32-unknown-unknown', ...NPM_FEATURES, '--target-dir', legacyTarget], { RUSTFLAGS: '-C target-cpu=mvp' });
-run('wasm-bindgen', [
-  join(legacyTarget, 'wasm32-unknown-unknown/legacy/eventsource_wasm.wasm'),
-  '--out-dir', pkgLegacy, '--target', 'bundler', '--no-typescript',
-  '--remove-name-section', '--remove-producers-section',
-]);
 const features = ['--enable-bulk-memory', '--enable-bulk-memory-opt', '--enable-sign-ext',
   '--enable-nontrapping-float-to-int', '--enable-mutable-globals'];
-const legacyWasm = join(pkgLegacy, 'eventsource_wasm_bg.wasm');
-run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...features, legacyWasm, '-o', legacyWasm]);
+const legacyWasm = bindAndOptimise({
+  input: join(legacyTarget, 'wasm32-unknown-unknown/legacy/eventsource_wasm.wasm'),
+  outDir: pkgLegacy,
+  target: 'bundler',
+  optFlags: features,
+});
 run(join(root, 'node_modules/.bin/wasm2js'), ['-O', ...features, legacyWasm, '-o', join(pkgLegacy, 'core.js')]);
 // wasm2js grows memory by swapping in a new ArrayBuffer without detaching the old one, while
 // the glue notices growth only by a detached (empty) buffer: compare buffers instead, or views

@@ -16,15 +16,16 @@ export const run = (cmd, args, extraEnv = {}) =>
   execFileSync(cmd, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'] });
 
 /**
- * wasm-bindgen then wasm-opt -Oz on `input`, into `outDir` (`eventsource_wasm.js` and
- * `eventsource_wasm_bg.wasm`). `names`: keep the function names (for profiles), which the
- * shipped build drops. Returns the optimised wasm's path.
+ * wasm-bindgen then wasm-opt -Oz on `input`, into `outDir` (`eventsource_wasm.js` or, for
+ * `target` 'bundler', `eventsource_wasm_bg.js`, and `eventsource_wasm_bg.wasm`). `names`: keep
+ * the function names (for profiles), which the shipped builds drop; `optFlags`: more wasm-opt
+ * options (the legacy build's post-MVP features). Returns the optimised wasm's path.
  */
-export function bindAndOptimise({ input, outDir, names = false }) {
+export function bindAndOptimise({ input, outDir, names = false, target = 'web', optFlags = [] }) {
   const strip = names ? [] : ['--remove-name-section', '--remove-producers-section'];
-  run('wasm-bindgen', [input, '--out-dir', outDir, '--target', 'web', '--no-typescript', ...strip]);
+  run('wasm-bindgen', [input, '--out-dir', outDir, '--target', target, '--no-typescript', ...strip]);
   const wasmFile = join(outDir, 'eventsource_wasm_bg.wasm');
-  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...(names ? ['-g'] : []), wasmFile, '-o', wasmFile]);
+  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...(names ? ['-g'] : []), ...optFlags, wasmFile, '-o', wasmFile]);
   return wasmFile;
 }
 
