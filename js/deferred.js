@@ -1,9 +1,14 @@
 // When WebAssembly cannot run here (a Content-Security-Policy without 'wasm-unsafe-eval', or
-// no WebAssembly at all), the same Rust core compiled to JavaScript is loaded from the file next
+// no WebAssembly at all), the same engine compiled to JavaScript is loaded from the file next
 // to this bundle, `eventsource-wasm.core.mjs`. Loading it is asynchronous, so until it is in,
 // a source is this stand-in: it knows its URL (resolved here, with the same SyntaxError) and
 // queues what the page asks; then the real `Source` takes over. Events are asynchronous anyway,
 // so the page sees the same sequence, only a little later.
+
+import { resolve } from './host.js';
+import { useEngine, x } from './core.js';
+import { Source } from './source.js';
+import { EMIT_ERROR_CLOSED, EMIT_TRANSPORT } from './protocol.js';
 
 const CORE_FILE = 'eventsource-wasm.core.mjs';
 // Where this bundle was loaded from: import.meta.url in a module, the script's own src in the
@@ -19,18 +24,8 @@ function loadCore() {
   return core;
 }
 
-function baseUrl() {
-  if (typeof document !== 'undefined' && document.baseURI) return document.baseURI;
-  return typeof location !== 'undefined' ? location.href : undefined;
-}
-
 export function deferredSource(url, init, emit) {
-  let resolved;
-  try {
-    resolved = new URL(url, baseUrl()).href;
-  } catch {
-    throw new DOMException(`Failed to construct 'EventSource': The URL '${url}' is invalid.`, 'SyntaxError');
-  }
+  const resolved = resolve(url);
   const pending = [];
   const stub = {
     url: resolved,
@@ -51,20 +46,21 @@ export function deferredSource(url, init, emit) {
     },
   };
   loadCore().then(
-    ({ Source }) => {
+    (engine) => {
+      if (!x) useEngine(engine);
       if (stub.closed) return;
       try {
         stub.real = new Source(url, init, emit);
       } catch (e) {
         // Bad options: reported as a failed connection, since the constructor has returned.
-        emit(3, `invalid\r${e && e.message}`, 0, -1);
+        emit(EMIT_ERROR_CLOSED, `invalid\r${e && e.message}`, 0, -1);
         return;
       }
       for (const type of pending) stub.real.listen(type);
-      emit(5, stub.real.transport, 0, 0);
+      emit(EMIT_TRANSPORT, stub.real.transport, 0, 0);
     },
     (e) => {
-      if (!stub.closed) emit(3, `internal\rcannot load ${CORE_FILE}: ${e && e.message}`, 0, -1);
+      if (!stub.closed) emit(EMIT_ERROR_CLOSED, `internal\rcannot load ${CORE_FILE}: ${e && e.message}`, 0, -1);
     },
   );
   return stub;

@@ -1,16 +1,14 @@
 // The JavaScript face of eventsource-wasm: a class shaped exactly like the standard
-// `EventSource`. JavaScript is needed only because a wasm-bindgen class cannot extend
-// `EventTarget`; everything else (URL resolution, options, transport choice, parsing, the
-// state machine) happens in Rust, in the `Source` this class owns.
+// `EventSource`. It keeps what is JavaScript's shape of things (EventTarget, the events, event
+// handler attributes, iteration); every decision (options, transport choice, parsing, the
+// state machine) is the engine's, reached through the `Source` this class owns (js/source.js).
 //
-// Rust reports through one function per chunk of events: `emit(kind, text, num, extra)`.
-// Kinds: 0 open (text: origin), 1 events (text: `type CR id CR data CR` repeated, type ''
-// meaning 'message'), 2 error and reconnecting, 3 error and closed (text: `reason CR
-// statusText`, num: HTTP status, extra: ms until the reconnect or -1), 4 later events come
-// from origin `text`, 5 the transport is now `text`, 6 a bug made Rust panic (text: message).
+// A source reports through one function per chunk of events: `emit(kind, text, num, extra)`,
+// with the kinds of js/protocol.js.
 
-import { Source } from '../pkg/eventsource_wasm.js';
-import { ensureWasm } from './wasm.js';
+import { Source } from './source.js';
+import { engineReady } from './core.js';
+import { EMIT_CRASHED, EMIT_ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES, EMIT_OPEN, EMIT_ORIGIN, EMIT_TRANSPORT } from './protocol.js';
 import { iterate, toStream } from './iterate.js';
 import { sharedSource } from './share.js';
 import { deferredSource } from './deferred.js';
@@ -76,9 +74,9 @@ export class EventSource extends EventTarget {
     }
     const listeners = this.#listeners;
     // Messages, the per-chunk case, go straight to the listener lists (see deliverPacked).
-    const emit = (kind, text, num, extra) => (kind === 1 ? listeners.deliverPacked(text, now()) : this.#emit(kind, text, num, extra));
+    const emit = (kind, text, num, extra) => (kind === EMIT_MESSAGES ? listeners.deliverPacked(text, now()) : this.#emit(kind, text, num, extra));
     let src;
-    if (!ensureWasm()) {
+    if (!engineReady()) {
       src = deferredSource(`${url}`, eventSourceInitDict, emit);
     } else if (eventSourceInitDict !== null && typeof eventSourceInitDict === 'object' && eventSourceInitDict.share) {
       src = sharedSource(`${url}`, eventSourceInitDict, emit);
@@ -184,13 +182,13 @@ export class EventSource extends EventTarget {
   #emit(kind, text, num, extra) {
     if (this.#state === CLOSED) return;
     switch (kind) {
-      case 0:
+      case EMIT_OPEN:
         this.#listeners.origin = text;
         this.#setState(OPEN);
         this.dispatchEvent(new Event('open'));
         break;
-      case 2:
-      case 3: {
+      case EMIT_ERROR_RECONNECTING:
+      case EMIT_ERROR_CLOSED: {
         const cut = text.indexOf('\r');
         const event = new EventSourceErrorEvent('error', {
           reason: text.slice(0, cut),
@@ -198,20 +196,20 @@ export class EventSource extends EventTarget {
           status: num,
           reconnectDelay: extra >= 0 ? extra : null,
         });
-        this.#setState(kind === 2 ? CONNECTING : CLOSED);
-        if (kind === 3) this.#release();
+        this.#setState(kind === EMIT_ERROR_RECONNECTING ? CONNECTING : CLOSED);
+        if (kind === EMIT_ERROR_CLOSED) this.#release();
         this.dispatchEvent(event);
         break;
       }
-      case 4:
+      case EMIT_ORIGIN:
         this.#listeners.origin = text;
         break;
-      case 5:
+      case EMIT_TRANSPORT:
         this.#transport = text;
         break;
-      case 6:
-        // A bug in the Rust code, contained to this source (we are inside its panic hook, so
-        // nothing may call into wasm now): closed at once, reported from a task of its own.
+      case EMIT_CRASHED:
+        // A bug in the engine, contained to this source: closed at once, reported from a task
+        // of its own.
         this.#setState(CLOSED);
         this.#src = null;
         this.#unforward();
@@ -221,7 +219,7 @@ export class EventSource extends EventTarget {
     }
   }
 
-  // After a failure the Rust side has let go of everything; free its memory now, not at GC.
+  // After a failure the source has let go of everything; free the engine's memory now, not at GC.
   #release() {
     const src = this.#src;
     this.#src = null;
@@ -272,5 +270,5 @@ const constants = {
 Object.defineProperties(EventSource, constants);
 Object.defineProperties(EventSource.prototype, constants);
 Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
-// Lets the Rust side recognise this class if it is installed as the global EventSource.
+// Lets the host recognise this class if it is installed as the global EventSource.
 Object.defineProperty(EventSource, '__eventsourceWasm', { value: true });

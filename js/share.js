@@ -3,17 +3,15 @@
 // where one tab, elected with Web Locks, holds the connection and relays what it reports over
 // a BroadcastChannel; when that tab goes, another takes over from the last event ID.
 //
-// Sharing happens at the level of the Rust side's report function, `emit(kind, text, num,
+// Sharing happens at the level of a source's report function, `emit(kind, text, num,
 // extra)`: a hub owns one real `Source` and repeats each report to every subscriber, which
 // turns it into DOM events exactly as an unshared source would. Locks and channels are platform
-// objects, so this part is JavaScript; the connection itself is the same Rust code.
+// objects, so this part is JavaScript; the connection itself is the same engine.
 
-import { Source } from '../pkg/eventsource_wasm.js';
+import { Source } from './source.js';
+import { EMIT_ERROR_CLOSED as ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES as MESSAGES, EMIT_OPEN as OPEN } from './protocol.js';
 
 const hubs = new Map();
-const OPEN = 0;
-const MESSAGES = 1;
-const ERROR_CLOSED = 3;
 
 /** The key of a source: its resolved URL and its options (functions and other non-plain objects, e.g. Headers or a FormData body, which JSON would show as {}, by identity). */
 function keyOf(description, init) {
@@ -28,12 +26,12 @@ function keyOf(description, init) {
 }
 
 /**
- * Returns an object shaped like the Rust `Source` (url, withCredentials, transport, listen,
+ * Returns an object shaped like a `Source` (js/source.js: url, withCredentials, transport, listen,
  * close, free) for a subscriber whose reports go to `emit`.
  */
 export function sharedSource(url, init, emit) {
   const { share, ...rest } = init;
-  // Keeps the Rust side choosing our own transport for tabs (see src/api/js.rs).
+  // Keeps the engine choosing our own transport for tabs (see src/engine/options.rs).
   if (share === 'tabs') rest.share = 'tabs';
   const tabs = share === 'tabs' && typeof BroadcastChannel === 'function' && globalThis.navigator?.locks;
   // Throws, as the constructor must, for a bad URL or options; connects nothing.
@@ -60,10 +58,10 @@ class Hub {
     this.source = null;
   }
 
-  /** Repeats one report of the Rust side to every subscriber. */
+  /** Repeats one report of the source to every subscriber. */
   repeat(kind, text, num, extra) {
     if (kind === OPEN) this.opened = text;
-    if (kind === 2 || kind === ERROR_CLOSED) this.opened = null;
+    if (kind === EMIT_ERROR_RECONNECTING || kind === ERROR_CLOSED) this.opened = null;
     Array.from(this.subscribers).forEach((emit) => emit(kind, text, num, extra));
     if (kind === ERROR_CLOSED) this.end();
   }

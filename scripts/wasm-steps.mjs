@@ -1,10 +1,9 @@
-// From the wasm cargo built to what the bundles inline: wasm-bindgen (--target web), wasm-opt -Oz
-// from the npm `binaryen` package (never Debian's wasm-opt 108, which silently breaks
-// wasm-bindgen output), and the module as hex for `pkg/wasm-inline.js`. Shared by the npm build
-// (scripts/build.mjs) and the profiling build (bench/cpu-profile.mjs), so that the wasm a profile
-// names is optimised exactly as the one shipped.
+// From cargo to what the bundles inline: the engine built for wasm32, wasm-opt -Oz from the npm
+// `binaryen` package (never Debian's wasm-opt 108, which silently corrupts modules), and the
+// module as hex. Shared by the npm build (scripts/build.mjs) and the profiling build
+// (bench/cpu-profile.mjs), so that the wasm a profile names is optimised exactly as the one shipped.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,23 +15,29 @@ export const run = (cmd, args, extraEnv = {}) =>
   execFileSync(cmd, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'] });
 
 /**
- * wasm-bindgen then wasm-opt -Oz on `input`, into `outDir` (`eventsource_wasm.js` or, for
- * `target` 'bundler', `eventsource_wasm_bg.js`, and `eventsource_wasm_bg.wasm`). `names`: keep
- * the function names (for profiles), which the shipped builds drop; `optFlags`: more wasm-opt
- * options (the legacy build's post-MVP features). Returns the optimised wasm's path.
+ * The npm build's features: the boundary for the class, talc, and the crate's own panic
+ * handler (no std: its panic machinery and formatting would double the module).
  */
-export function bindAndOptimise({ input, outDir, names = false, target = 'web', optFlags = [] }) {
-  const strip = names ? [] : ['--remove-name-section', '--remove-producers-section'];
-  run('wasm-bindgen', [input, '--out-dir', outDir, '--target', target, '--no-typescript', ...strip]);
-  const wasmFile = join(outDir, 'eventsource_wasm_bg.wasm');
-  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...(names ? ['-g'] : []), ...optFlags, wasmFile, '-o', wasmFile]);
-  return wasmFile;
-}
+export const NPM_FEATURES = ['--no-default-features', '--features', 'js,talc,panic-handler'];
 
 /**
- * Writes `outDir/wasm-inline.js`: the module as hex, which js/wasm.js decodes (hex, not
- * base64: see there).
+ * cargo (release) for wasm32, then wasm-opt -Oz into `outFile`. `features`: cargo's feature
+ * arguments; `targetDir`: a cargo target directory of its own (a probe build must not replace
+ * the release artefacts); `profile`: the cargo profile; `rustflags`; `optFlags`: more wasm-opt
+ * options; `names`: keep the function names (for profiles). Returns `outFile`.
  */
-export function writeInline(wasmFile, outDir) {
-  writeFileSync(join(outDir, 'wasm-inline.js'), `export default ${JSON.stringify(readFileSync(wasmFile).toString('hex'))};\n`);
+export function buildEngine({ outFile, features = NPM_FEATURES, targetDir, profile = 'release', rustflags, optFlags = [], names = false }) {
+  const dir = targetDir || join(root, 'target');
+  run('cargo', ['build', '--lib', '--profile', profile, '--target', 'wasm32-unknown-unknown', ...features, '--target-dir', dir],
+    rustflags ? { RUSTFLAGS: rustflags } : {});
+  mkdirSync(dirname(outFile), { recursive: true });
+  const built = join(dir, 'wasm32-unknown-unknown', profile === 'dev' ? 'debug' : profile, 'eventsource_wasm.wasm');
+  const strip = names ? ['-g'] : ['--strip-debug', '--strip-producers', '--strip-target-features'];
+  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...strip, ...optFlags, built, '-o', outFile]);
+  return outFile;
+}
+
+/** Writes `outFile`, an ES module whose default export is the wasm as hex (see js/core.js). */
+export function writeInline(wasmFile, outFile) {
+  writeFileSync(outFile, `export default ${JSON.stringify(readFileSync(wasmFile).toString('hex'))};\n`);
 }

@@ -1,13 +1,15 @@
-//! A Server-Sent Events client core: a spec-exact `text/event-stream` parser and the
-//! `EventSource` connection state machine, both free of I/O, plus (on wasm32) the browser
-//! transports and the JavaScript-facing class built on them.
+//! A Server-Sent Events client: a spec-exact `text/event-stream` parser and the `EventSource`
+//! connection rules, free of I/O ([`engine`]), and the boundary the npm package's JavaScript
+//! class drives them through (feature `js`).
 //!
 //! The layers, each usable on its own:
 //! - [`parser`]: bytes in, events out.
 //! - [`connection`]: the standard's reconnection and failure rules as a state machine that is
 //!   told what happened (response, bytes, end, error, time) and answers with what to do.
+//! - [`engine::source`]: one source's requests, hooks and lifecycle around a connection.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
 
 extern crate alloc;
 
@@ -16,29 +18,17 @@ extern crate alloc;
 mod prelude {
     pub(crate) use alloc::borrow::ToOwned;
     pub(crate) use alloc::boxed::Box;
-    pub(crate) use alloc::format;
     pub(crate) use alloc::string::{String, ToString};
     pub(crate) use alloc::vec;
     pub(crate) use alloc::vec::Vec;
 }
 
-pub mod connection;
-pub mod mime;
-pub mod parser;
+pub mod engine;
+pub use engine::{connection, mime, parser, policy, url};
 
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[cfg(feature = "js")]
+pub mod npm;
+
+#[cfg(all(target_arch = "wasm32", feature = "talc"))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
-
-#[cfg(target_arch = "wasm32")]
-pub mod api;
-#[cfg(target_arch = "wasm32")]
-mod driver;
-#[cfg(target_arch = "wasm32")]
-mod guard;
-#[cfg(target_arch = "wasm32")]
-mod lifecycle;
-#[cfg(target_arch = "wasm32")]
-mod platform;
-#[cfg(target_arch = "wasm32")]
-pub mod transport;

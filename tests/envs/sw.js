@@ -1,15 +1,14 @@
 // A module service worker running the cases. Service workers have no XMLHttpRequest (so no xhr or
 // longpoll transport) and no document. They used to have no EventSource either; Chromium 156 and
 // Firefox 153 ESR expose it (the HTML standard says [Exposed=(Window,Worker)]), so 'auto' picks
-// 'native' there. With ?strip=1 the worker removes its EventSource first, as in the service
-// workers of the browsers that lacked it: then 'auto' must pick 'fetch'.
+// 'native' there. With ?strip=1 the worker removes its EventSource first (sw-strip.js, before the
+// package loads), as in the service workers of the browsers that lacked it: then 'auto' must
+// pick 'fetch'.
+import { had, strip } from '/tests/envs/sw-strip.js';
 import { EventSource } from '/dist/index.js';
 import { collectErrors, createSuite, serveSuite } from '/tests/envs/cases.js';
 
 const params = new URL(self.location.href).searchParams;
-const strip = params.get('strip') === '1';
-const had = typeof self.EventSource;
-if (strip) delete self.EventSource;
 
 const takeErrors = collectErrors(self);
 self.addEventListener('install', () => self.skipWaiting());

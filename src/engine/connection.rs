@@ -38,11 +38,10 @@
 use crate::prelude::*;
 use alloc::collections::VecDeque;
 
-use crate::mime::is_event_stream;
-use crate::parser::{Event, Output, Parser, DEFAULT_MAX_EVENT_SIZE};
-
-/// Milliseconds on a monotonic clock chosen by the driver (e.g. `performance.now()`).
-pub type Millis = u64;
+use super::mime::is_event_stream;
+use super::parser::{Event, Output, Parser, DEFAULT_MAX_EVENT_SIZE};
+use super::policy::{parse_retry_after, Jitter};
+pub use super::policy::{Millis, RetryPolicy};
 
 /// Chromium waits 3 s before reconnecting when the server has not sent `retry:`.
 pub const DEFAULT_RECONNECTION_TIME: Millis = 3000;
@@ -51,8 +50,11 @@ pub const DEFAULT_RECONNECTION_TIME: Millis = 3000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum ReadyState {
+    /// Connecting, or waiting to reconnect.
     Connecting = 0,
+    /// The connection is announced and events flow.
     Open = 1,
+    /// Closed for good: by `close()` or by a failure.
     Closed = 2,
 }
 
@@ -99,6 +101,7 @@ impl ErrorKind {
 /// An error to report; `ready_state` is already what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// Why.
     pub kind: ErrorKind,
     /// The HTTP status, when a response was seen.
     pub status: Option<u16>,
@@ -114,7 +117,10 @@ pub struct Failure {
 pub enum Action {
     /// Start a request to the source URL. `last_event_id` is set when it is not empty, to be
     /// sent as `Last-Event-ID` (or however the API layer chose to carry it).
-    Connect { last_event_id: Option<String> },
+    Connect {
+        /// The last event ID, when there is one.
+        last_event_id: Option<String>,
+    },
     /// Stop the request in flight and feed nothing more from it.
     Abort,
     /// Fire `open`: the ready state is now OPEN.
@@ -129,38 +135,23 @@ pub enum Action {
 /// A response's status line and the headers the state machine cares about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Response<'a> {
+    /// The status code.
     pub status: u16,
+    /// The `Content-Type` header, if the response had one.
     pub content_type: Option<&'a str>,
     /// `Retry-After`, honoured on 429 and 503 only when the policy allows retrying them.
     pub retry_after: Option<&'a str>,
+    /// The response's `Date`, against which a `Retry-After` date is measured.
+    pub date: Option<&'a str>,
+    /// The driver's wall clock (milliseconds since the Unix epoch) when the response arrived,
+    /// for a `Retry-After` date on a response without `Date` (cross-origin, `Date` is hidden).
+    pub wall_clock: Option<Millis>,
 }
 
 impl<'a> Response<'a> {
+    /// A response with only a status and a `Content-Type`.
     pub fn new(status: u16, content_type: Option<&'a str>) -> Self {
-        Response { status, content_type, retry_after: None }
-    }
-}
-
-/// How reconnects are spaced. The default is the standard's: always wait exactly the
-/// reconnection time (3 s, or what the server's `retry:` said), retry forever.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RetryPolicy {
-    /// Each failed attempt in a row multiplies the delay by this (1.0: no backoff).
-    pub factor: f64,
-    /// Upper bound for a backed-off delay; `retry:` from the server is not capped by it.
-    pub max_delay: Millis,
-    /// Fraction of the delay (0.0 to 1.0) randomly taken off, to spread a thundering herd.
-    pub jitter: f64,
-    /// Give up (CLOSED, `error`) after this many reconnects in a row without an `open`.
-    pub max_attempts: Option<u32>,
-    /// Reconnect on 429 and 503 (after `Retry-After` when the server sends one) instead of
-    /// failing as the standard says.
-    pub retry_on_overload: bool,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy { factor: 1.0, max_delay: Millis::MAX, jitter: 0.0, max_attempts: None, retry_on_overload: false }
+        Response { status, content_type, retry_after: None, date: None, wall_clock: None }
     }
 }
 
@@ -187,9 +178,11 @@ pub struct Config {
     pub heartbeat_timeout: Option<Millis>,
     /// Start as if an event with this ID had been seen.
     pub last_event_id: String,
+    /// How reconnects are spaced.
     pub retry: RetryPolicy,
     /// Seed of the jitter's random numbers, so runs can be replayed.
     pub seed: u64,
+    /// What the end of a response body means.
     pub end_of_body: EndOfBody,
     /// Switch to [`EndOfBody::PollAgain`] (and say so with [`Action::Buffered`]) when a response
     /// looks held back by a buffering proxy: it lasted a while, then delivered two or more
@@ -246,7 +239,7 @@ pub struct Connection {
     last_activity: Option<Millis>,
     /// Set by a `Retry-After` the policy honours; replaces the next delay once.
     retry_after: Option<Millis>,
-    rng: u64,
+    jitter: Jitter,
     actions: VecDeque<Action>,
     /// This response's timing and yield, for buffering detection.
     request_at: Option<Millis>,
@@ -269,13 +262,7 @@ impl Connection {
             attempts: 0,
             last_activity: None,
             retry_after: None,
-            // splitmix64 of the seed: every seed gives its own non-zero xorshift state.
-            rng: {
-                let mut z = config.seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                (z ^ (z >> 31)).max(1)
-            },
+            jitter: Jitter::new(config.seed),
             config,
             actions: VecDeque::new(),
             request_at: None,
@@ -288,6 +275,7 @@ impl Connection {
         conn
     }
 
+    /// The `readyState` page code sees.
     pub fn ready_state(&self) -> ReadyState {
         match self.phase {
             Phase::Requesting | Phase::Waiting { .. } | Phase::Paused { was_open: false } => ReadyState::Connecting,
@@ -352,7 +340,8 @@ impl Connection {
             return;
         }
         if self.config.retry.retry_on_overload && matches!(response.status, 429 | 503) {
-            self.retry_after = response.retry_after.and_then(parse_retry_after);
+            self.retry_after =
+                response.retry_after.and_then(|v| parse_retry_after(v, response.date, response.wall_clock));
             self.actions.push_back(Action::Abort);
             self.reestablish(now, ErrorKind::Status, status);
             return;
@@ -606,69 +595,19 @@ impl Connection {
     /// "Reestablish the connection": CONNECTING, one `error`, then wait and reconnect.
     fn reestablish(&mut self, now: Millis, kind: ErrorKind, status: Option<u16>) {
         self.parser.reset();
-        if let Some(max) = self.config.retry.max_attempts {
-            if self.attempts >= max {
-                self.fail(ErrorKind::GaveUp, status);
-                return;
-            }
+        if self.config.retry.exhausted(self.attempts) {
+            self.fail(ErrorKind::GaveUp, status);
+            return;
         }
         let delay = match self.retry_after.take() {
             Some(ms) => ms,
-            None => self.backoff_delay(),
+            None => {
+                let random = if self.config.retry.jitter > 0.0 { self.jitter.next() } else { 0.0 };
+                self.config.retry.delay(self.reconnection_time, self.attempts, random)
+            }
         };
         self.attempts = self.attempts.saturating_add(1);
         self.phase = Phase::Waiting { until: now.saturating_add(delay) };
         self.actions.push_back(Action::Error(Failure { kind, status, will_reconnect: true, delay: Some(delay) }));
     }
-
-    fn backoff_delay(&mut self) -> Millis {
-        let policy = &self.config.retry;
-        let base = self.reconnection_time;
-        if policy.factor == 1.0 && policy.jitter <= 0.0 {
-            return base;
-        }
-        let mut delay = base as f64 * powi(policy.factor.max(1.0), self.attempts.min(64));
-        // The cap bounds the backoff, never the server's own `retry:`.
-        delay = delay.min(policy.max_delay.max(base) as f64);
-        let jitter = policy.jitter.clamp(0.0, 1.0);
-        if jitter > 0.0 {
-            delay -= delay * jitter * self.next_random();
-        }
-        delay.max(0.0).min(Millis::MAX as f64) as Millis
-    }
-
-    /// xorshift64*: good enough to spread reconnects, and reproducible from the seed.
-    fn next_random(&mut self) -> f64 {
-        let mut x = self.rng;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng = x;
-        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// `x` to the power `n`, by squaring, as `f64::powi` computes it (that needs std).
-fn powi(mut x: f64, mut n: u32) -> f64 {
-    let mut r = 1.0;
-    loop {
-        if n & 1 == 1 {
-            r *= x;
-        }
-        n /= 2;
-        if n == 0 {
-            return r;
-        }
-        x *= x;
-    }
-}
-
-/// `Retry-After` as delta-seconds (HTTP dates need a wall clock, which this core has not).
-fn parse_retry_after(value: &str) -> Option<Millis> {
-    let v = value.trim();
-    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let secs: u64 = v.parse().unwrap_or(u64::MAX);
-    Some(secs.saturating_mul(1000))
 }

@@ -1,0 +1,305 @@
+// The host: the only code of eventsource-wasm that calls the platform. It makes requests with
+// `fetch` (reading the body as a stream) or `XMLHttpRequest`, creates the browser's own
+// `EventSource`, sets timers and listens to the page's lifecycle, and reports what happened to
+// the function it is given. It decides nothing: the engine (Rust) does.
+//
+// Two faces use it: the npm package's class (js/source.js imports it) and the Rust crate's API
+// (wasm-bindgen imports it as a snippet, src/api/host.rs), so it imports nothing itself.
+//
+// A request reports through `report(kind, ...)`:
+//   REPORT_RESPONSE (status, statusText, contentType, retryAfter, date, url) → whether to read the body
+//   REPORT_BYTES (Uint8Array)                  fetch: a chunk of the body → whether to go on
+//   REPORT_TEXT (string, handedOver)           XHR: new text of the body, and how much of
+//                                              responseText has been handed over → whether to go on
+//   REPORT_END, REPORT_NETWORK_ERROR, REPORT_ABORTED   the request is over (aborted: by someone else)
+// Nothing is reported after the request's `abort` function was called.
+
+export const REPORT_RESPONSE = 0;
+export const REPORT_BYTES = 1;
+export const REPORT_TEXT = 2;
+export const REPORT_END = 3;
+export const REPORT_NETWORK_ERROR = 4;
+export const REPORT_ABORTED = 5;
+
+const g = globalThis;
+// Captured when the package loads: a page that then installs our class as the global
+// `EventSource` (or wraps `fetch`) still gets the platform's own.
+const NativeEventSource = typeof g.EventSource === 'function' && !g.EventSource.__eventsourceWasm ? g.EventSource : null;
+const platformFetch = typeof g.fetch === 'function' ? g.fetch : null;
+const Xhr = typeof g.XMLHttpRequest === 'function' ? g.XMLHttpRequest : null;
+const CREDENTIALS = ['omit', 'same-origin', 'include'];
+
+/**
+ * What the environment offers, as bits: 1 a native EventSource, 2 fetch with streamed bodies
+ * (and AbortController: Chromium 43–65 streamed bodies but could not abort), 4 XHR, 8 XHR with
+ * progress events.
+ */
+export function facts() {
+  const fetchStreams = platformFetch && typeof Response === 'function' && 'body' in Response.prototype &&
+    typeof ReadableStream === 'function' && typeof AbortController === 'function';
+  return (NativeEventSource ? 1 : 0) | (fetchStreams ? 2 : 0) | (Xhr ? 4 | ('onprogress' in Xhr.prototype ? 8 : 0) : 0);
+}
+
+/** The environment's origin ('' where it has none, as in Node.js). */
+export function origin() {
+  return typeof g.origin === 'string' ? g.origin : '';
+}
+
+/** Whether the page is hidden now. */
+export function hidden() {
+  return !!g.document && g.document.visibilityState === 'hidden';
+}
+
+/**
+ * `url` resolved as the EventSource constructor resolves it: against the document's base URL
+ * in a page, the script's location in a worker. Throws its SyntaxError when it cannot be parsed.
+ */
+export function resolve(url) {
+  const base = g.document ? g.document.baseURI : g.location ? g.location.href : undefined;
+  try {
+    return new URL(url, base).href;
+  } catch {
+    const message = `Failed to construct 'EventSource': The URL '${url}' is invalid.`;
+    throw typeof DOMException === 'function' ? new DOMException(message, 'SyntaxError') : new SyntaxError(message);
+  }
+}
+
+/**
+ * Starts a request; returns the function that aborts it. `headers` alternates names and values;
+ * `credentials` is 0 omit, 1 same-origin, 2 include. A request that cannot even be made (an
+ * unusable header, say) is reported as a network error, from a task of its own like any other.
+ */
+export function request(report, xhr, url, method, headers, body, credentials, customFetch) {
+  const state = { done: false, stop: null };
+  const fail = (error) => {
+    if (!state.done) {
+      state.done = true;
+      report(error && error.name === 'AbortError' ? REPORT_ABORTED : REPORT_NETWORK_ERROR);
+    }
+  };
+  try {
+    (xhr ? viaXhr : viaFetch)(state, report, fail, url, method, headers, body, CREDENTIALS[credentials], customFetch);
+  } catch (error) {
+    Promise.resolve().then(() => fail(error));
+  }
+  return () => {
+    if (state.done) return;
+    state.done = true;
+    if (state.stop) state.stop();
+  };
+}
+
+function viaFetch(state, report, fail, url, method, headers, body, credentials, customFetch) {
+  const controller = new AbortController();
+  state.stop = () => controller.abort();
+  const init = {
+    method,
+    headers: pairs(headers),
+    body: body === undefined ? null : body,
+    mode: 'cors',
+    cache: 'no-store',
+    redirect: 'follow',
+    credentials,
+    signal: controller.signal,
+  };
+  // Any thenable, as `await` would take it.
+  Promise.resolve(customFetch ? customFetch(url, init) : platformFetch.call(g, url, init)).then((response) => {
+    if (state.done) return;
+    if (!(typeof Response === 'function' && response instanceof Response)) return fail(null);
+    const h = response.headers;
+    if (!report(REPORT_RESPONSE, response.status, response.statusText, h.get('content-type'), h.get('retry-after'), h.get('date'), response.url) || state.done) {
+      // Refused (the engine aborts the request, which ends the body too), or closed meanwhile.
+      return;
+    }
+    if (!response.body) {
+      state.done = true;
+      return report(REPORT_END);
+    }
+    readBody(state, report, fail, response.body);
+  }, fail);
+}
+
+function pairs(flat) {
+  const list = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) list.push([flat[i], flat[i + 1]]);
+  return list;
+}
+
+// The first read's buffer: most event streams are quiet, and each open source keeps one.
+const FIRST_READ = 16384;
+// A read that fills its buffer means more was waiting: the next one gets twice the room, up to
+// this, so a page that falls behind catches up in few reads.
+const MAX_READ = 262144;
+
+/**
+ * Reads a body chunk by chunk. Where the platform has BYOB readers, into one buffer handed back
+ * and forth: a default reader makes a new buffer per chunk, and those count against the page's
+ * heap until collected (bench/README.md). Browsers from before BYOB readers ignore getReader's
+ * options and hand back a default reader, hence the check for the class itself.
+ */
+function readBody(state, report, fail, body) {
+  let reader = null;
+  let buffer = null;
+  if (typeof ReadableStreamBYOBReader === 'function') {
+    try {
+      reader = body.getReader({ mode: 'byob' });
+    } catch {
+      // Not a byte stream (an application's own Response): the default reader it is.
+    }
+  }
+  const byob = reader !== null;
+  if (!byob) reader = body.getReader();
+  const onRead = (result) => {
+    if (state.done) return;
+    if (result.done) {
+      state.done = true;
+      return report(REPORT_END);
+    }
+    const chunk = result.value;
+    if (!(chunk instanceof Uint8Array)) return fail(null);
+    if (byob) {
+      const given = chunk.buffer;
+      buffer = chunk.length === given.byteLength && given.byteLength < MAX_READ ? new ArrayBuffer(given.byteLength * 2) : given;
+    }
+    // The chunk is copied before this returns, so its buffer can serve the next read.
+    if (report(REPORT_BYTES, chunk) && !state.done) next();
+  };
+  const next = () => {
+    const pending = byob ? reader.read(new Uint8Array(buffer || new ArrayBuffer(FIRST_READ))) : reader.read();
+    buffer = null;
+    pending.then(onRead, fail);
+  };
+  next();
+}
+
+// New XHR text goes to the engine in slices of at most this many UTF-16 units: a progress event
+// can bring megabytes, and the engine should see (and be able to refuse) a huge line before
+// all of it is copied into its memory.
+const SLICE = 65536;
+
+function viaXhr(state, report, fail, url, method, headers, body, credentials) {
+  const x = new Xhr();
+  let offset = 0;
+  let headersSeen = false;
+  const detach = () => {
+    x.onreadystatechange = x.onprogress = null;
+  };
+  state.stop = () => {
+    // Handlers go first: abort() fires events synchronously.
+    detach();
+    x.abort();
+  };
+  const end = (kind) => {
+    state.done = true;
+    detach();
+    report(kind);
+  };
+  // Hands over the new part of responseText; false once the engine wants no more.
+  const deliver = () => {
+    const text = x.responseText;
+    const length = text.length;
+    while (offset < length && !state.done) {
+      let to = Math.min(offset + SLICE, length);
+      if (to < length && (text.charCodeAt(to - 1) & 0xfc00) === 0xd800) to++; // keep a surrogate pair together
+      const slice = text.slice(offset, to);
+      offset = to;
+      if (!report(REPORT_TEXT, slice, to)) return false;
+    }
+    return !state.done;
+  };
+  x.open(method, url, true);
+  // XHR cannot leave out same-origin cookies; the engine refuses `credentials: 'omit'` here.
+  x.withCredentials = credentials === 'include';
+  for (let i = 0; i + 1 < headers.length; i += 2) x.setRequestHeader(headers[i], headers[i + 1]);
+  // The stream is UTF-8 whatever charset the server names.
+  x.overrideMimeType('text/plain; charset=utf-8');
+  x.onreadystatechange = () => {
+    if (state.done) return;
+    const ready = x.readyState;
+    if (ready >= 2 && !headersSeen) {
+      const status = x.status;
+      // A network or CORS failure reaches DONE with status 0 and no headers.
+      if (status === 0) return end(REPORT_NETWORK_ERROR);
+      // Firefox (in workers) can show a status with no headers at all when the request has in
+      // fact just failed: decide at the next state, where a failure reads status 0.
+      if (ready < 4 && !x.getAllResponseHeaders()) return;
+      headersSeen = true;
+      // Asking for a header CORS does not expose logs an error in Chromium: ask only when the
+      // answer matters (Retry-After on 429 and 503; Date only to measure a Retry-After date).
+      const retryAfter = status === 429 || status === 503 ? x.getResponseHeader('retry-after') : null;
+      const date = retryAfter && !/^\s*\d/.test(retryAfter) ? x.getResponseHeader('date') : null;
+      if (!report(REPORT_RESPONSE, status, x.statusText, x.getResponseHeader('content-type'), retryAfter, date, x.responseURL || url) || state.done) {
+        return;
+      }
+    }
+    // Chromium announces every chunk this way, sooner than the throttled `progress`.
+    if (ready === 3) deliver();
+    else if (ready === 4) {
+      // A failure mid-body turns the response into a network error, whose status is 0.
+      if (x.status === 0) end(REPORT_NETWORK_ERROR);
+      else if (deliver()) end(REPORT_END);
+    }
+  };
+  x.onprogress = () => {
+    if (headersSeen && !state.done) deliver();
+  };
+  x.send(body === undefined ? null : body);
+}
+
+/**
+ * The browser's own EventSource, with `onOpen` and `onError` as its handlers. `listen(es, type,
+ * report)` adds a listener for a message type that reports (type, data, lastEventId, origin);
+ * `closeNative(es)` closes it and drops the handlers.
+ */
+export function native(url, withCredentials, onOpen, onError) {
+  const es = new NativeEventSource(url, { withCredentials });
+  es.onopen = onOpen;
+  es.onerror = onError;
+  return es;
+}
+
+export function listen(es, type, report) {
+  const listener = (e) => report(e.type, e.data, e.lastEventId, e.origin);
+  es.addEventListener(type, listener);
+  return () => es.removeEventListener(type, listener);
+}
+
+export function closeNative(es) {
+  es.close();
+  es.onopen = es.onerror = null;
+}
+
+/**
+ * A timer; `cancel(id)` stops it. Delays past 2^31 - 1 ms fire at once in browsers, so longer
+ * ones are cut to that: the engine, woken early, asks for the rest.
+ */
+export function timer(ms, callback) {
+  return setTimeout(callback, Math.min(ms, 2147483647));
+}
+
+export function cancel(id) {
+  clearTimeout(id);
+}
+
+/** Milliseconds on the monotonic clock, and on the wall clock. */
+export const now = typeof performance === 'object' && performance ? () => performance.now() : () => Date.now();
+export const wallClock = () => Date.now();
+
+/**
+ * Listens to the page events a source reacts to (bits: 1 online, 2 restored from the
+ * back/forward cache, 4 visibility) and calls `callback` with 0 online, 1 restored, 2 hidden,
+ * 3 shown. Returns the function that stops listening.
+ */
+export function watch(bits, callback) {
+  const stops = [];
+  const on = (target, type, listener) => {
+    if (target && typeof target.addEventListener === 'function') {
+      target.addEventListener(type, listener);
+      stops.push(() => target.removeEventListener(type, listener));
+    }
+  };
+  if (bits & 1) on(g, 'online', () => callback(0));
+  if (bits & 2) on(g, 'pageshow', (e) => e.persisted && callback(1));
+  if (bits & 4) on(g.document, 'visibilitychange', () => callback(hidden() ? 2 : 3));
+  return () => stops.forEach((stop) => stop());
+}

@@ -1,0 +1,282 @@
+// One source as the class sees it: the engine's decisions carried out with the host. It asks
+// the engine what to do (esw_poll), does it with the host (requests, timers, the page's
+// lifecycle, the browser's own EventSource), reports back what happened, and tells the class
+// through one function, `emit(kind, text, num, extra)` (kinds in js/protocol.js), once per chunk
+// of events rather than once per event: each crossing into wasm has a fixed cost.
+
+import { cancel, closeNative, hidden, listen, native, now, request, resolve, timer, wallClock, watch, REPORT_BYTES, REPORT_RESPONSE, REPORT_TEXT } from './host.js';
+import { headerLines, numbers, optionError, panicMessage, put, putBytes, readOptions, text, x } from './core.js';
+import {
+  CMD_ABORT, CMD_ASK_HEADERS, CMD_ASK_RECONNECT, CMD_ERROR, CMD_OPEN, CMD_REQUEST, CMD_TRANSPORT,
+  DECIDE_DELAY, DECIDE_GIVE_UP, DECIDE_PROCEED,
+  EMIT_CRASHED, EMIT_ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES, EMIT_OPEN, EMIT_ORIGIN, EMIT_TRANSPORT,
+  TRANSPORTS, packEvent,
+} from './protocol.js';
+
+/** Checks `url` and `init` as the constructor does; returns [href, options handle, choice]. */
+function prepare(url, init) {
+  const href = resolve(url);
+  const options = readOptions(init);
+  const choice = x.esw_choose(options);
+  if (choice < 0) throw optionError(-choice);
+  return [href, options, choice];
+}
+
+export class Source {
+  /**
+   * Checks everything and starts connecting. Throws what the native constructor throws
+   * (SyntaxError for a bad URL, TypeError for a bad options argument), and TypeError or
+   * NotSupportedError for an option it cannot honour.
+   */
+  constructor(url, init, emit) {
+    const [href, options, choice] = prepare(url, init);
+    this.url = href;
+    this.withCredentials = (choice & 8) !== 0;
+    this.transport = TRANSPORTS[choice & 3];
+    this.emit = emit;
+    this.h = 0; // the engine's handle, 0 once freed (or dead after a panic)
+    this.abort = null; // aborts the request in flight
+    this.timer = null;
+    this.at = Infinity; // when the timer fires
+    this.unwatch = null;
+    this.es = null; // the native transport's EventSource
+    this.types = null; // its listeners of ours: type → stop function
+    this.origin = '';
+    if ((choice & 3) === 0) {
+      x.esw_options_free(options);
+      this.es = native(href, (choice & 4) !== 0, () => this.emit(EMIT_OPEN, '', 0, 0), () => this.nativeError());
+      this.types = new Map();
+      this.listen('message');
+      return;
+    }
+    const o = init || {};
+    const reconnect = o.reconnect;
+    this.fns = {
+      headers: typeof o.headers === 'function' ? o.headers : null,
+      fetch: o.fetch,
+      body: o.body === null ? undefined : o.body,
+      onReconnect: reconnect && reconnect.onReconnect,
+    };
+    const lifecycle = x.esw_lifecycle_bits(options);
+    this.h = x.esw_create(options, choice, hidden() ? 1 : 0, Math.random() * 9007199254740992, put(href));
+    if (lifecycle) this.unwatch = watch(lifecycle, (what) => this.step(() => x.esw_lifecycle(this.h, now(), what)));
+    this.step(null);
+  }
+
+  /** Checks `url` and `init` as the constructor does, without connecting: what a source would be. */
+  static describe(url, init) {
+    const [href, options, choice] = prepare(url, init);
+    x.esw_options_free(options);
+    return { url: href, withCredentials: (choice & 8) !== 0, transport: TRANSPORTS[choice & 3] };
+  }
+
+  get readyState() {
+    return this.es ? this.es.readyState : this.h ? x.esw_state(this.h) : 2;
+  }
+
+  /**
+   * Runs `tell` (a report to the engine), then carries out what the engine asks. A trap out of
+   * the engine (a panic) kills this source only: it is never called into again.
+   */
+  step(tell) {
+    if (!this.h) return;
+    try {
+      if (tell) tell();
+      this.pump();
+    } catch (error) {
+      this.crash(error);
+    }
+  }
+
+  pump() {
+    let command;
+    // `this.h`, not a copy: page code run by `emit` may close (and free) the source.
+    while (this.h && (command = x.esw_poll(this.h, now())) >= 0) {
+      const n = numbers();
+      switch (command) {
+        case CMD_REQUEST: {
+          const generation = n[0];
+          const flags = n[1];
+          const credentials = n[2];
+          const lines = text().split('\n');
+          const fns = this.fns;
+          this.abort = request(this.reporter(generation), flags & 1, lines[0], lines[1], lines.slice(2), flags & 2 ? fns.body : undefined, credentials, fns.fetch);
+          break;
+        }
+        case CMD_ASK_HEADERS:
+          this.askHeaders(n[0], n[1], text());
+          break;
+        case CMD_ABORT: {
+          const abort = this.abort;
+          this.abort = null;
+          if (abort) abort();
+          break;
+        }
+        case CMD_OPEN:
+          this.origin = text();
+          this.emit(EMIT_OPEN, this.origin, 0, 0);
+          break;
+        case CMD_ERROR: {
+          const status = n[0];
+          const closed = n[1] === 2;
+          const delay = n[2];
+          const [reason, statusText] = text().split('\n');
+          if (closed) this.release();
+          this.emit(closed ? EMIT_ERROR_CLOSED : EMIT_ERROR_RECONNECTING, `${reason}\r${statusText}`, status, delay);
+          break;
+        }
+        case CMD_ASK_RECONNECT:
+          this.askReconnect(n[0], n[1], n[2], text());
+          break;
+        case CMD_TRANSPORT:
+          this.transport = text();
+          this.emit(EMIT_TRANSPORT, this.transport, 0, 0);
+          break;
+      }
+    }
+    this.arm();
+  }
+
+  /** The function a request reports through (see js/host.js), for request `generation`. */
+  reporter(generation) {
+    return (kind, a, b, c, d, e, f) => {
+      if (!this.h) return false;
+      this.step(() => {
+        const h = this.h;
+        const t = now();
+        if (kind === REPORT_RESPONSE) {
+          const present = (c != null ? 1 : 0) | (d != null ? 2 : 0) | (e != null ? 4 : 0);
+          x.esw_response(h, generation, t, a, present, wallClock(), put(`${b}\n${c ?? ''}\n${d ?? ''}\n${e ?? ''}\n${f}`));
+        } else if (kind === REPORT_BYTES || kind === REPORT_TEXT) {
+          const length = kind === REPORT_BYTES ? putBytes(a) : put(a);
+          const packed = x.esw_bytes(h, generation, t, length, kind === REPORT_TEXT ? b : -1);
+          if (packed) this.emit(EMIT_MESSAGES, text(packed), 0, 0);
+        } else {
+          x.esw_report(h, generation, t, kind - 3);
+        }
+      });
+      return this.h !== 0 && x.esw_current(this.h, generation) === 1;
+    };
+  }
+
+  /** The application's header function, before a connect; the request follows its answer. */
+  askHeaders(generation, attempt, lastEventId) {
+    const answer = (ok, value) =>
+      this.step(() => {
+        let length = 0;
+        if (ok) {
+          try {
+            length = put(headerLines(value));
+          } catch {
+            ok = false;
+          }
+        }
+        x.esw_headers(this.h, generation, now(), ok ? 1 : 0, length);
+      });
+    // A thrown error or a rejected promise is a failed connection attempt: the reconnection
+    // policy applies.
+    new Promise((resolve) => resolve(this.fns.headers({ lastEventId, attempt, url: this.url }))).then(
+      (value) => answer(true, value),
+      () => answer(false),
+    );
+  }
+
+  /** The application's reconnect hook: `false` gives up, a number re-times. */
+  askReconnect(attempt, delay, status, info) {
+    const [reason, lastEventId] = info.split('\n');
+    let decision = DECIDE_PROCEED;
+    let ms = 0;
+    try {
+      const value = this.fns.onReconnect({ attempt, delay, reason, status, lastEventId });
+      if (value === false) decision = DECIDE_GIVE_UP;
+      else if (typeof value === 'number' && value >= 0 && value < Infinity) {
+        decision = DECIDE_DELAY;
+        ms = value;
+      }
+    } catch {
+      // A throwing hook must not leave the source stuck: carry on as planned.
+    }
+    x.esw_decide(this.h, now(), decision, ms);
+  }
+
+  /** Arms the one timer for the engine's next deadline (an earlier one armed stays: it re-arms). */
+  arm() {
+    if (!this.h) return;
+    const deadline = x.esw_deadline(this.h);
+    if (deadline < 0 || deadline >= this.at) return;
+    if (this.timer !== null) cancel(this.timer);
+    this.at = deadline;
+    this.timer = timer(Math.max(0, deadline - now()), () => {
+      this.timer = null;
+      this.at = Infinity;
+      this.step(() => x.esw_tick(this.h, now()));
+    });
+  }
+
+  /** The native transport reports a message type only to a listener for it. */
+  listen(type) {
+    if (!this.types || type === 'open' || type === 'error' || this.types.has(type)) return;
+    this.types.set(type, listen(this.es, type, (t, data, lastEventId, origin) => {
+      if (origin !== this.origin) {
+        this.origin = origin;
+        this.emit(EMIT_ORIGIN, origin, 0, 0);
+      }
+      this.emit(EMIT_MESSAGES, packEvent(t, lastEventId, data), 0, 0);
+    }));
+  }
+
+  /**
+   * The native transport: the browser's source, whose message events the caller now forwards
+   * itself, straight from its listener to the page's (opening, errors and states still come
+   * through `emit`).
+   */
+  takeNative() {
+    if (!this.es) return undefined;
+    this.types.forEach((stop) => stop());
+    this.types = null;
+    return this.es;
+  }
+
+  nativeError() {
+    const closed = this.es.readyState === 2;
+    if (closed) this.release();
+    // The native class tells nothing more; neither can we.
+    this.emit(closed ? EMIT_ERROR_CLOSED : EMIT_ERROR_RECONNECTING, 'native\r', 0, -1);
+  }
+
+  close() {
+    if (this.h) this.step(() => x.esw_close(this.h));
+    this.release();
+  }
+
+  /** Lets go of everything: the request, the timer, the page's events, the native source. */
+  release() {
+    if (this.abort) this.abort();
+    this.abort = null;
+    if (this.timer !== null) cancel(this.timer);
+    this.timer = null;
+    this.at = -Infinity; // never again
+    if (this.unwatch) this.unwatch();
+    this.unwatch = null;
+    if (this.es) {
+      closeNative(this.es);
+      if (this.types) this.types.forEach((stop) => stop());
+      this.types = null;
+    }
+  }
+
+  free() {
+    this.release();
+    if (this.h) x.esw_free(this.h);
+    this.h = 0;
+  }
+
+  /** A bug made the engine trap while serving this source: it is dead, the others go on. */
+  crash(error) {
+    this.h = 0; // never called into again (its memory is left as the trap left it)
+    this.release();
+    this.emit(EMIT_CRASHED, panicMessage(error), 0, -1);
+    // Error monitoring sees the bug: the trap reaches the page once, as a rejection nobody handles.
+    Promise.reject(error);
+  }
+}

@@ -1,0 +1,519 @@
+//! One event source on our own transports (fetch, XHR, long-poll), as a sans-IO machine.
+//!
+//! [`Connection`] knows the standard's rules; a [`Source`] adds what it takes to carry them out
+//! for a real request: the URL, method, headers and body of each request and where the last
+//! event ID travels, which request is current (its *generation*: reports from an aborted one
+//! are dropped), the application's hooks, the page lifecycle, and the switch to long-polling.
+//! It does no I/O and reads no clock. A face (the JavaScript class, or the Rust stream) drives
+//! it with a host that makes the requests: it reports what happened and carries out the
+//! [`Command`]s it polls.
+//!
+//! ```
+//! use eventsource_wasm::engine::options::{Options, Platform};
+//! use eventsource_wasm::engine::source::{Command, ResponseInfo, Source};
+//!
+//! let platform = Platform { fetch_streaming: true, ..Platform::default() };
+//! let options = Options::default();
+//! let kind = options.choose(&platform).unwrap(); // no native EventSource here: fetch
+//! let mut source = Source::new(&options, kind, &platform, "http://example.com/s".into(), false, 1);
+//! let Some(Command::Request(request)) = source.poll(0) else { panic!() };
+//! assert_eq!(request.headers, [("Accept".into(), "text/event-stream".into())]);
+//!
+//! let response = ResponseInfo { status: 200, content_type: Some("text/event-stream"), ..Default::default() };
+//! assert!(source.on_response(request.generation, 5, &response));
+//! assert!(matches!(source.poll(5), Some(Command::Open)));
+//! let mut data = Vec::new();
+//! source.on_bytes(request.generation, 6, b"id: 1\ndata: hi\n\n", None, |e| data.push(e.data.to_owned()));
+//! assert_eq!(data, ["hi"]);
+//! ```
+
+use crate::prelude::*;
+use alloc::collections::VecDeque;
+
+use super::connection::{Action, Config, Connection, EndOfBody, ErrorKind, Failure, ReadyState, Response};
+use super::options::{Credentials, LastEventIdIn, Options, Platform, TransportChoice, TransportKind};
+use super::parser::Event;
+use super::policy::Millis;
+use super::url::{origin_of, with_query};
+
+/// Past this many UTF-16 units of XHR's `responseText`, which only grows, the request is
+/// swapped for a fresh one that resumes from the last event ID.
+pub const RECYCLE_AFTER: u64 = 4 * 1024 * 1024;
+
+/// What the face must do next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Start this request. Any earlier one has been aborted by an [`Command::Abort`] before.
+    Request(Request),
+    /// Call the application's header function with these facts, then answer with
+    /// [`Source::headers_ready`] (or [`Source::headers_failed`]); the request follows.
+    AskHeaders {
+        /// The generation of the request the headers are for.
+        generation: u32,
+        /// Reconnects in a row without an `open` so far.
+        attempt: u32,
+        /// The last event ID the request will carry (empty: none).
+        last_event_id: String,
+    },
+    /// Abort the request in flight; nothing more is read from it.
+    Abort,
+    /// Fire `open`: the ready state is now OPEN. [`Source::origin`] tells the response's origin.
+    Open,
+    /// Fire `error`.
+    Error(ErrorReport),
+    /// Call the application's reconnect hook, then answer with [`Source::decide`] before
+    /// polling again; the `error` event follows with the final state.
+    AskReconnect(ReconnectInfo),
+    /// The source now uses another transport (a buffering proxy turned it to long-polling).
+    TransportChanged(TransportKind),
+}
+
+/// One request to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// Reports about this request must carry this number.
+    pub generation: u32,
+    /// Over `XMLHttpRequest` (reporting text), rather than `fetch` (reporting bytes).
+    pub xhr: bool,
+    /// The URL, with the last event ID added when it travels in the query.
+    pub url: String,
+    /// The method, upper case.
+    pub method: String,
+    /// Every header to send, in order.
+    pub headers: Vec<(String, String)>,
+    /// Send the body the face keeps.
+    pub body: bool,
+    /// Whether cookies go with it.
+    pub credentials: Credentials,
+}
+
+/// An `error` as the page is told it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorReport {
+    /// Why.
+    pub kind: ErrorKind,
+    /// The HTTP status of the response that caused it, or 0.
+    pub status: u16,
+    /// Its status text, when there was a response.
+    pub status_text: String,
+    /// The ready state after the error: CONNECTING (a reconnect follows) or CLOSED.
+    pub ready_state: ReadyState,
+    /// Milliseconds until the reconnect, if one follows.
+    pub delay: Option<Millis>,
+}
+
+/// What an announced reconnect is about, for the application's hook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconnectInfo {
+    /// The number of this reconnect in a row (1 for the first).
+    pub attempt: u32,
+    /// The delay planned.
+    pub delay: Millis,
+    /// Why the connection was lost.
+    pub kind: ErrorKind,
+    /// The HTTP status of the response that ended, or 0.
+    pub status: u16,
+    /// Where the reconnect resumes.
+    pub last_event_id: String,
+}
+
+/// What the application decided about an announced reconnect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// As planned.
+    Proceed,
+    /// After this many milliseconds instead.
+    Delay(Millis),
+    /// Not at all: the source is closed.
+    GiveUp,
+}
+
+/// What happened to the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Happening {
+    /// The browser is back online.
+    Online = 0,
+    /// The page was restored from the back/forward cache.
+    PageShow = 1,
+    /// The page was hidden.
+    Hidden = 2,
+    /// The page was shown.
+    Visible = 3,
+}
+
+/// What a response says, as far as the source cares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResponseInfo<'a> {
+    /// The status code.
+    pub status: u16,
+    /// The status text.
+    pub status_text: &'a str,
+    /// `Content-Type`.
+    pub content_type: Option<&'a str>,
+    /// `Retry-After`.
+    pub retry_after: Option<&'a str>,
+    /// `Date`.
+    pub date: Option<&'a str>,
+    /// The response's URL, after redirects (empty: the request's).
+    pub url: &'a str,
+    /// The wall clock (ms since the Unix epoch) when it arrived, for `Retry-After` dates.
+    pub wall_clock: Option<Millis>,
+}
+
+/// One event source; see the [module documentation](self).
+#[derive(Debug, Clone)]
+pub struct Source {
+    conn: Connection,
+    kind: TransportKind,
+    /// Long-polling goes over XHR where there is one.
+    has_xhr: bool,
+    url: String,
+    method: String,
+    headers: Vec<(String, String)>,
+    body: bool,
+    credentials: Credentials,
+    id_header: bool,
+    id_query: Option<String>,
+    headers_fn: bool,
+    on_reconnect: bool,
+    generation: u32,
+    /// The last event ID of a connect waiting for the application's headers.
+    pending: Option<String>,
+    /// An error waiting for the application's reconnect decision.
+    held: Option<Failure>,
+    commands: VecDeque<Command>,
+    origin: String,
+    status_text: String,
+}
+
+impl Source {
+    /// A source for `url` (absolute, as the platform serialised it) on transport `kind` (what
+    /// [`Options::choose`] picked; not native). `hidden`: the page is hidden now. `seed` seeds
+    /// the jitter of reconnect delays.
+    pub fn new(options: &Options, kind: TransportKind, platform: &Platform, url: String, hidden: bool, seed: u64) -> Source {
+        // Same-origin, or no origin at all (Node.js, where there is no CORS): the standard's
+        // header costs nothing. Cross-origin: a header would need a CORS preflight that many
+        // SSE servers don't answer, so the ID goes in the query.
+        let origin = origin_of(&url);
+        let same_origin = platform.origin.as_ref().is_none_or(|own| *own == origin);
+        let (id_header, id_query) = match options.last_event_id_in {
+            LastEventIdIn::Header => (true, false),
+            LastEventIdIn::Query => (false, true),
+            LastEventIdIn::Both => (true, true),
+            LastEventIdIn::Auto => (same_origin, !same_origin),
+        };
+        let mut config = Config::default();
+        if kind == TransportKind::LongPoll {
+            config.end_of_body = EndOfBody::PollAgain;
+        }
+        // Only a transport the page did not pin may change under it.
+        config.detect_buffering = options.transport == TransportChoice::Auto;
+        options.last_event_id.clone_into(&mut config.last_event_id);
+        config.heartbeat_timeout = options.heartbeat;
+        if let Some(max) = options.max_event_size {
+            config.max_event_size = max.min(usize::MAX as u64) as usize;
+        }
+        if let Some(ms) = options.reconnection_time {
+            config.reconnection_time = ms;
+        }
+        if let Some(policy) = &options.retry {
+            config.retry = policy.clone();
+        }
+        config.seed = seed;
+        let mut conn = Connection::new(config);
+        if options.lifecycle.pause_when_hidden && hidden {
+            // Created in a hidden page: don't connect until it is shown.
+            conn.pause();
+        }
+        Source {
+            conn,
+            kind,
+            has_xhr: platform.xhr,
+            url,
+            method: options.method.clone(),
+            headers: options.headers.clone(),
+            body: options.body,
+            credentials: options.credentials_mode(),
+            id_header,
+            id_query: id_query.then(|| options.last_event_id_param.clone()),
+            headers_fn: options.headers_fn,
+            on_reconnect: options.on_reconnect,
+            generation: 0,
+            pending: None,
+            held: None,
+            commands: VecDeque::new(),
+            origin,
+            status_text: String::new(),
+        }
+    }
+
+    /// The ready state.
+    pub fn ready_state(&self) -> ReadyState {
+        self.conn.ready_state()
+    }
+
+    /// The transport in use.
+    pub fn transport(&self) -> TransportKind {
+        self.kind
+    }
+
+    /// The URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The origin of the current response (for `MessageEvent.origin`).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The last event ID.
+    pub fn last_event_id(&self) -> &str {
+        self.conn.last_event_id()
+    }
+
+    /// The reconnection time in use (the server may change it with `retry:`).
+    pub fn reconnection_time(&self) -> Millis {
+        self.conn.reconnection_time()
+    }
+
+    /// Whether reports about request `generation` still matter: it is the current request and
+    /// the source is not closed.
+    pub fn is_current(&self, generation: u32) -> bool {
+        generation == self.generation && self.conn.ready_state() != ReadyState::Closed
+    }
+
+    /// The next thing to do, in order; `now` is when it will be done. Drain it after every
+    /// report, and after the face answered an [`Command::AskHeaders`] or
+    /// [`Command::AskReconnect`].
+    pub fn poll(&mut self, now: Millis) -> Option<Command> {
+        if let Some(command) = self.commands.pop_front() {
+            return Some(command);
+        }
+        if self.held.is_some() {
+            return None; // until the application decided
+        }
+        loop {
+            let command = match self.conn.poll_action()? {
+                Action::Connect { last_event_id } => {
+                    self.generation = self.generation.wrapping_add(1);
+                    let id = last_event_id.unwrap_or_default();
+                    if self.headers_fn {
+                        self.pending = Some(id.clone());
+                        Command::AskHeaders { generation: self.generation, attempt: self.conn.attempts(), last_event_id: id }
+                    } else {
+                        self.request(now, &id, Vec::new())
+                    }
+                }
+                Action::Abort => {
+                    self.generation = self.generation.wrapping_add(1);
+                    self.pending = None;
+                    Command::Abort
+                }
+                Action::Open => Command::Open,
+                Action::Error(failure) if failure.delay.is_some() && self.on_reconnect => {
+                    let info = ReconnectInfo {
+                        attempt: self.conn.attempts(),
+                        delay: failure.delay.unwrap_or(0),
+                        kind: failure.kind,
+                        status: failure.status.unwrap_or(0),
+                        last_event_id: self.conn.last_event_id().to_owned(),
+                    };
+                    self.held = Some(failure);
+                    Command::AskReconnect(info)
+                }
+                Action::Error(failure) => Command::Error(self.report(&failure)),
+                Action::Buffered if self.kind == TransportKind::LongPoll => continue,
+                Action::Buffered => {
+                    self.kind = TransportKind::LongPoll;
+                    Command::TransportChanged(TransportKind::LongPoll)
+                }
+            };
+            return Some(command);
+        }
+    }
+
+    fn request(&mut self, now: Millis, last_event_id: &str, extra: Vec<(String, String)>) -> Command {
+        let xhr = match self.kind {
+            TransportKind::Xhr => true,
+            TransportKind::LongPoll => self.has_xhr,
+            TransportKind::Native | TransportKind::Fetch => false,
+        };
+        self.conn.set_text_input(xhr);
+        self.conn.on_request_sent(now);
+        let mut headers = Vec::with_capacity(self.headers.len() + extra.len() + 2);
+        let named = |list: &[(String, String)], name: &str| list.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        if !named(&self.headers, "accept") && !named(&extra, "accept") {
+            headers.push(("Accept".to_owned(), "text/event-stream".to_owned()));
+        }
+        headers.extend(self.headers.iter().cloned());
+        headers.extend(extra);
+        let mut url = self.url.clone();
+        if !last_event_id.is_empty() {
+            if self.id_header {
+                headers.push(("Last-Event-ID".to_owned(), last_event_id.to_owned()));
+            }
+            if let Some(name) = &self.id_query {
+                url = with_query(&url, name, last_event_id);
+            }
+        }
+        Command::Request(Request {
+            generation: self.generation,
+            xhr,
+            url,
+            method: self.method.clone(),
+            headers,
+            body: self.body,
+            credentials: self.credentials,
+        })
+    }
+
+    fn report(&self, failure: &Failure) -> ErrorReport {
+        ErrorReport {
+            kind: failure.kind,
+            status: failure.status.unwrap_or(0),
+            status_text: if failure.status.is_some() { self.status_text.clone() } else { String::new() },
+            ready_state: self.conn.ready_state(),
+            delay: failure.delay,
+        }
+    }
+
+    /// The application's header function answered for request `generation`: the request
+    /// goes out with these headers added (poll for it).
+    pub fn headers_ready(&mut self, generation: u32, now: Millis, extra: Vec<(String, String)>) {
+        if generation != self.generation {
+            return; // closed or superseded while the application was thinking
+        }
+        if let Some(id) = self.pending.take() {
+            let request = self.request(now, &id, extra);
+            self.commands.push_back(request);
+        }
+    }
+
+    /// The application's header function threw or rejected (or gave unusable headers): a
+    /// failed connection attempt, so the reconnection policy applies.
+    pub fn headers_failed(&mut self, generation: u32, now: Millis) {
+        if generation == self.generation && self.pending.take().is_some() {
+            self.conn.on_request_sent(now);
+            self.conn.on_network_error(now);
+        }
+    }
+
+    /// The application decided about the reconnect announced by [`Command::AskReconnect`].
+    pub fn decide(&mut self, now: Millis, decision: Decision) {
+        let Some(mut failure) = self.held.take() else { return };
+        match decision {
+            Decision::Proceed => {}
+            Decision::Delay(ms) => {
+                self.conn.reschedule(now, ms);
+                failure.delay = Some(ms);
+            }
+            Decision::GiveUp => {
+                self.conn.give_up();
+                failure.kind = ErrorKind::GaveUp;
+                failure.will_reconnect = false;
+                failure.delay = None;
+            }
+        }
+        let report = self.report(&failure);
+        self.commands.push_front(Command::Error(report));
+    }
+
+    /// Response headers arrived for request `generation`. Returns whether to read the body.
+    pub fn on_response(&mut self, generation: u32, now: Millis, response: &ResponseInfo<'_>) -> bool {
+        if generation != self.generation {
+            return false;
+        }
+        if !response.url.is_empty() {
+            self.origin = origin_of(response.url);
+        }
+        response.status_text.clone_into(&mut self.status_text);
+        self.conn.on_response(
+            now,
+            Response {
+                status: response.status,
+                content_type: response.content_type,
+                retry_after: response.retry_after,
+                date: response.date,
+                wall_clock: response.wall_clock,
+            },
+        );
+        self.conn.ready_state() == ReadyState::Open
+    }
+
+    /// Body bytes of request `generation` (text, UTF-8 encoded, for XHR). Events go to
+    /// `on_event` as they complete. `buffered`: how much the transport holds on to (XHR's
+    /// `responseText` length), so that the core swaps a request whose buffer grew too big.
+    /// Returns whether to keep reading.
+    pub fn on_bytes<F>(&mut self, generation: u32, now: Millis, bytes: &[u8], buffered: Option<u64>, on_event: F) -> bool
+    where
+        F: FnMut(Event<'_>),
+    {
+        if !self.is_current(generation) {
+            return false;
+        }
+        // Fault injection for the containment tests; compiled out otherwise.
+        #[cfg(feature = "test-panic")]
+        if memchr::memmem::find(bytes, b"__panic_here__").is_some() {
+            panic!("injected panic");
+        }
+        self.conn.on_bytes(now, bytes, on_event);
+        if buffered.is_some_and(|n| n > RECYCLE_AFTER) && self.conn.resume(now) {
+            return false;
+        }
+        self.conn.ready_state() == ReadyState::Open
+    }
+
+    /// The body of request `generation` ended cleanly.
+    pub fn on_end(&mut self, generation: u32, now: Millis) {
+        if generation == self.generation {
+            self.conn.on_end(now);
+        }
+    }
+
+    /// Request `generation` failed (before or during the body).
+    pub fn on_network_error(&mut self, generation: u32, now: Millis) {
+        if generation == self.generation {
+            self.conn.on_network_error(now);
+        }
+    }
+
+    /// Request `generation` was aborted by someone else than us (an application `fetch`).
+    pub fn on_aborted(&mut self, generation: u32) {
+        if generation == self.generation {
+            self.conn.on_aborted();
+        }
+    }
+
+    /// When to call [`Source::on_timeout`] next, if ever.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        if self.held.is_some() {
+            return None;
+        }
+        self.conn.poll_timeout()
+    }
+
+    /// Time has reached what [`Source::poll_timeout`] said (or not yet: then nothing happens).
+    pub fn on_timeout(&mut self, now: Millis) {
+        self.conn.on_timeout(now);
+    }
+
+    /// Something happened to the page that the source's lifecycle options react to.
+    pub fn on_lifecycle(&mut self, now: Millis, what: Happening) {
+        match what {
+            Happening::Online => self.conn.reconnect_now(now),
+            Happening::PageShow => self.conn.refresh(now),
+            Happening::Hidden => self.conn.pause(),
+            Happening::Visible => self.conn.unpause(now),
+        }
+    }
+
+    /// `close()`: CLOSED at once, no event; the request in flight is aborted (poll for it).
+    pub fn close(&mut self) {
+        self.held = None;
+        self.pending = None;
+        self.commands.clear();
+        self.conn.close();
+    }
+}
