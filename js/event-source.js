@@ -5,19 +5,23 @@
 //
 // A source reports through one function per chunk of events: `emit(kind, text, num, extra)`,
 // with the kinds of js/protocol.js.
+//
+// Each instance's state lives in one record in a WeakMap (not in properties page code could
+// see, and not in `#private` fields, which the ES2020 build would lower to a WeakMap each, with
+// helpers). What few pages use (sharing a connection, async iteration) is loaded on first use.
 
 import { Source } from './source.js';
 import { engineReady } from './core.js';
-import { EMIT_CRASHED, EMIT_ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES, EMIT_OPEN, EMIT_ORIGIN, EMIT_TRANSPORT } from './protocol.js';
-import { iterate, toStream } from './iterate.js';
-import { sharedSource } from './share.js';
-import { deferredSource } from './deferred.js';
+import { deferredSource, later } from './deferred.js';
 import { Listeners } from './listeners.js';
+import { now } from './host.js';
+import { EMIT_CRASHED, EMIT_ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES, EMIT_OPEN, EMIT_ORIGIN, EMIT_TRANSPORT } from './protocol.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
-const now = typeof performance === 'object' && performance ? () => performance.now() : () => Date.now();
+const internals = new WeakMap();
+const details = new WeakMap();
 
 function arity(name, count) {
   if (count < 2) throw new TypeError(`Failed to execute '${name}' on 'EventTarget': 2 arguments required, but only ${count} present.`);
@@ -28,128 +32,108 @@ function arity(name, count) {
  * the details the standard one hides.
  */
 export class EventSourceErrorEvent extends Event {
-  #reason;
-  #status;
-  #statusText;
-  #delay;
-
   constructor(type, init = {}) {
     super(type, init);
-    this.#reason = init.reason ?? '';
-    this.#status = init.status ?? 0;
-    this.#statusText = init.statusText ?? '';
-    this.#delay = init.reconnectDelay ?? null;
+    details.set(this, [init.reason ?? '', init.status ?? 0, init.statusText ?? '', init.reconnectDelay ?? null]);
   }
 
   /** Why: 'network', 'end-of-stream', 'http-status', 'content-type', 'timeout', 'size-limit', 'gave-up', 'aborted', 'internal' (a bug in this library; this source is closed, others go on), or 'native' (the browser's own class decided and said nothing more). */
-  get reason() { return this.#reason; }
+  get reason() { return details.get(this)[0]; }
   /** The HTTP status of the response that caused it, or 0. */
-  get status() { return this.#status; }
-  get statusText() { return this.#statusText; }
+  get status() { return details.get(this)[1]; }
+  get statusText() { return details.get(this)[2]; }
   /** Milliseconds until the next attempt, or null when the source is closed. */
-  get reconnectDelay() { return this.#delay; }
+  get reconnectDelay() { return details.get(this)[3]; }
 }
 
 export class EventSource extends EventTarget {
-  #src;
-  #state = CONNECTING;
-  #url;
-  #withCredentials;
-  #transport;
-  #handlers = { __proto__: null };
-  // Message events skip the platform's dispatch: see listeners.js.
-  #listeners = new Listeners(this);
-  // Async iterators and streams to end when close() is called (it fires no event).
-  #onClose = new Set();
-  // The native transport: the browser's source, whose message events we forward ourselves,
-  // straight from its listener to ours (no strings copied through wasm).
-  #native = null;
-  #forwarded = new Set();
-  #relay = this.#listeners.relay.bind(this.#listeners);
-
   constructor(url, eventSourceInitDict = undefined) {
     super();
     if (arguments.length < 1) {
       throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
     }
-    const listeners = this.#listeners;
+    const listeners = new Listeners(this);
+    const me = {
+      src: null,
+      state: CONNECTING,
+      transport: '',
+      handlers: { __proto__: null },
+      // Message events skip the platform's dispatch: see listeners.js.
+      listeners,
+      // Async iterators and streams to end when close() is called (it fires no event).
+      onClose: new Set(),
+      // The native transport: the browser's source, whose message events we forward ourselves,
+      // straight from its listener to ours (no strings copied through wasm).
+      native: null,
+      forwarded: new Set(),
+      relay: (event) => listeners.relay(event),
+    };
+    internals.set(this, me);
     // Messages, the per-chunk case, go straight to the listener lists (see deliverPacked).
-    const emit = (kind, text, num, extra) => (kind === EMIT_MESSAGES ? listeners.deliverPacked(text, now()) : this.#emit(kind, text, num, extra));
+    const emit = (kind, text, num, extra) => (kind === EMIT_MESSAGES ? listeners.deliverPacked(text, now()) : report(this, me, kind, text, num, extra));
+    const init = eventSourceInitDict;
+    const href = `${url}`;
     let src;
     if (!engineReady()) {
-      src = deferredSource(`${url}`, eventSourceInitDict, emit);
-    } else if (eventSourceInitDict !== null && typeof eventSourceInitDict === 'object' && eventSourceInitDict.share) {
-      src = sharedSource(`${url}`, eventSourceInitDict, emit);
+      src = deferredSource(href, init, emit);
+    } else if (init !== null && typeof init === 'object' && init.share) {
+      // Checked now, as the constructor must; connected once the sharing code is in.
+      const { share, ...rest } = init;
+      // Keeps the engine choosing our own transport for tabs (see src/engine/options.rs).
+      if (share === 'tabs') rest.share = 'tabs';
+      const info = Source.describe(href, rest);
+      src = later(info, () => import('./share.js').then(({ sharedSource }) => () => sharedSource(href, rest, share, info, emit)), emit);
     } else {
-      src = new Source(`${url}`, eventSourceInitDict, emit);
+      src = new Source(href, init, emit);
     }
-    this.#src = src;
-    this.#url = src.url;
-    this.#withCredentials = src.withCredentials;
-    this.#transport = src.transport;
-    this.#native = (src.takeNative && src.takeNative()) || null;
-    if (this.#native) this.#forward('message');
+    me.src = src;
+    me.url = src.url;
+    me.withCredentials = src.withCredentials;
+    me.transport = src.transport;
+    me.native = (src.takeNative && src.takeNative()) || null;
+    if (me.native) forward(me, 'message');
   }
 
-  get url() { return this.#url; }
-  get withCredentials() { return this.#withCredentials; }
-  get readyState() { return this.#state; }
+  get url() { return internals.get(this).url; }
+  get withCredentials() { return internals.get(this).withCredentials; }
+  get readyState() { return internals.get(this).state; }
   /** Which transport carries this source: 'native', 'fetch', 'xhr' or 'longpoll'. Not in the standard. */
-  get transport() { return this.#transport; }
+  get transport() { return internals.get(this).transport; }
 
-  get onopen() { return this.#handler('open'); }
-  set onopen(value) { this.#setHandler('open', value); }
-  get onmessage() { return this.#handler('message'); }
-  set onmessage(value) { this.#setHandler('message', value); }
-  get onerror() { return this.#handler('error'); }
-  set onerror(value) { this.#setHandler('error', value); }
+  get onopen() { return handler(this, 'open'); }
+  set onopen(value) { setHandler(this, 'open', value); }
+  get onmessage() { return handler(this, 'message'); }
+  set onmessage(value) { setHandler(this, 'message', value); }
+  get onerror() { return handler(this, 'error'); }
+  set onerror(value) { setHandler(this, 'error', value); }
 
   addEventListener(type, callback, options = undefined) {
     arity('addEventListener', arguments.length);
+    const me = internals.get(this);
     const name = `${type}`;
-    this.#listeners.add(name, callback, options);
+    me.listeners.add(name, callback, options);
     // A native source delivers a custom type only to a listener for that type.
-    if (this.#state === CLOSED) return;
-    if (this.#native) this.#forward(name);
-    else this.#src.listen(name);
+    if (me.state === CLOSED) return;
+    if (me.native) forward(me, name);
+    else me.src.listen(name);
   }
 
   removeEventListener(type, callback, options = undefined) {
     arity('removeEventListener', arguments.length);
-    this.#listeners.remove(`${type}`, callback, options);
+    internals.get(this).listeners.remove(`${type}`, callback, options);
   }
 
   close() {
-    if (this.#state === CLOSED) return;
-    this.#setState(CLOSED);
-    const src = this.#src;
-    this.#src = null;
+    const me = internals.get(this);
+    if (me.state === CLOSED) return;
+    setState(me, CLOSED);
+    const src = me.src;
+    me.src = null;
     src.close();
     src.free();
-    this.#unforward();
-    this.#onClose.forEach((done) => done());
-    this.#onClose.clear();
-  }
-
-  // The listener lists keep their own copy of "closed": they read it per event, where a
-  // `#private` field would cost a WeakMap lookup in the ES2020 build.
-  #setState(state) {
-    this.#state = state;
-    this.#listeners.closed = state === CLOSED;
-  }
-
-  #forward(type) {
-    if (type === 'open' || type === 'error' || this.#forwarded.has(type)) return;
-    this.#forwarded.add(type);
-    this.#native.addEventListener(type, this.#relay);
-  }
-
-  #unforward() {
-    const native = this.#native;
-    if (!native) return;
-    this.#native = null;
-    this.#forwarded.forEach((type) => native.removeEventListener(type, this.#relay));
-    this.#forwarded.clear();
+    unforward(me);
+    me.onClose.forEach((done) => done());
+    me.onClose.clear();
   }
 
   /**
@@ -162,104 +146,168 @@ export class EventSource extends EventTarget {
 
   /** An async iterator over the events of the given types (default: `message`). */
   events(types = ['message']) {
-    return iterate(this, types, (done) => this.#whenClosed(done));
+    const me = internals.get(this);
+    // The iterator's code comes on first use; until it is in, what happens is recorded (in
+    // order: events, a failure, the close) and handed over.
+    const list = Array.from(types, String);
+    const log = [];
+    const record = (event) => log.push(event);
+    const failed = (event) => me.state === CLOSED && log.push({ failed: event });
+    for (const type of list) this.addEventListener(type, record);
+    this.addEventListener('error', failed);
+    const unwatch = whenClosed(me, () => log.push(null));
+    const stop = () => {
+      for (const type of list) this.removeEventListener(type, record);
+      this.removeEventListener('error', failed);
+      unwatch();
+    };
+    const iterator = import('./iterate.js').then(({ iterate }) => {
+      stop();
+      return iterate(this, list, (done) => whenClosed(me, done), log);
+    });
+    return {
+      next: () => iterator.then((it) => it.next()),
+      return: (value) => {
+        stop();
+        this.close();
+        return iterator.then((it) => it.return(value));
+      },
+      throw: (error) => {
+        stop();
+        this.close();
+        return iterator.then((it) => it.throw(error));
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   /** A `ReadableStream` of the events of the given types; cancelling it closes the source. */
   stream(types = ['message']) {
-    return toStream(this.events(types));
-  }
-
-  #whenClosed(done) {
-    if (this.#state === CLOSED) {
-      queueMicrotask(done);
-      return () => {};
-    }
-    this.#onClose.add(done);
-    return () => this.#onClose.delete(done);
-  }
-
-  #emit(kind, text, num, extra) {
-    if (this.#state === CLOSED) return;
-    switch (kind) {
-      case EMIT_OPEN:
-        this.#listeners.origin = text;
-        this.#setState(OPEN);
-        this.dispatchEvent(new Event('open'));
-        break;
-      case EMIT_ERROR_RECONNECTING:
-      case EMIT_ERROR_CLOSED: {
-        const cut = text.indexOf('\r');
-        const event = new EventSourceErrorEvent('error', {
-          reason: text.slice(0, cut),
-          statusText: text.slice(cut + 1),
-          status: num,
-          reconnectDelay: extra >= 0 ? extra : null,
-        });
-        this.#setState(kind === EMIT_ERROR_RECONNECTING ? CONNECTING : CLOSED);
-        if (kind === EMIT_ERROR_CLOSED) this.#release();
-        this.dispatchEvent(event);
-        break;
-      }
-      case EMIT_ORIGIN:
-        this.#listeners.origin = text;
-        break;
-      case EMIT_TRANSPORT:
-        this.#transport = text;
-        break;
-      case EMIT_CRASHED:
-        // A bug in the engine, contained to this source: closed at once, reported from a task
-        // of its own.
-        this.#setState(CLOSED);
-        this.#src = null;
-        this.#unforward();
-        this.#onClose.clear();
-        setTimeout(() => this.dispatchEvent(new EventSourceErrorEvent('error', { reason: 'internal', statusText: text })));
-        break;
-    }
-  }
-
-  // After a failure the source has let go of everything; free the engine's memory now, not at GC.
-  #release() {
-    const src = this.#src;
-    this.#src = null;
-    if (src) queueMicrotask(() => src.free());
-    this.#unforward();
-    this.#onClose.clear();
-  }
-
-  #handler(type) {
-    const record = this.#handlers[type];
-    return record ? record.value : null;
-  }
-
-  // Event handler attributes as the HTML standard defines them: the listener takes its place
-  // in the listener list when the handler is first set, and leaves it when set to null.
-  #setHandler(type, value) {
-    const handlers = this.#handlers;
-    const usable = value !== null && (typeof value === 'object' || typeof value === 'function');
-    const record = handlers[type];
-    if (!usable) {
-      if (record) {
-        this.#listeners.remove(type, record.listener);
-        delete handlers[type];
-      }
-      return;
-    }
-    if (record) {
-      record.value = value;
-      return;
-    }
-    const created = {
-      value,
-      listener: (event) => {
-        const f = created.value;
-        if (typeof f === 'function' && f.call(this, event) === false) event.preventDefault();
+    const events = this.events(types);
+    return new ReadableStream({
+      async pull(controller) {
+        const { value, done } = await events.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
       },
-    };
-    handlers[type] = created;
-    this.#listeners.add(type, created.listener);
+      cancel: () => events.return(),
+    });
   }
+}
+
+// The listener lists keep their own copy of "closed": they read it per event.
+function setState(me, state) {
+  me.state = state;
+  me.listeners.closed = state === CLOSED;
+}
+
+function forward(me, type) {
+  if (type === 'open' || type === 'error' || me.forwarded.has(type)) return;
+  me.forwarded.add(type);
+  me.native.addEventListener(type, me.relay);
+}
+
+function unforward(me) {
+  const native = me.native;
+  if (!native) return;
+  me.native = null;
+  me.forwarded.forEach((type) => native.removeEventListener(type, me.relay));
+  me.forwarded.clear();
+}
+
+function whenClosed(me, done) {
+  if (me.state === CLOSED) {
+    queueMicrotask(done);
+    return () => {};
+  }
+  me.onClose.add(done);
+  return () => me.onClose.delete(done);
+}
+
+/** What a source reports, as the events and states page code sees. */
+function report(target, me, kind, text, num, extra) {
+  if (me.state === CLOSED) return;
+  switch (kind) {
+    case EMIT_OPEN:
+      me.listeners.origin = text;
+      setState(me, OPEN);
+      target.dispatchEvent(new Event('open'));
+      break;
+    case EMIT_ERROR_RECONNECTING:
+    case EMIT_ERROR_CLOSED: {
+      const cut = text.indexOf('\r');
+      const event = new EventSourceErrorEvent('error', {
+        reason: text.slice(0, cut),
+        statusText: text.slice(cut + 1),
+        status: num,
+        reconnectDelay: extra >= 0 ? extra : null,
+      });
+      setState(me, kind === EMIT_ERROR_RECONNECTING ? CONNECTING : CLOSED);
+      if (kind === EMIT_ERROR_CLOSED) release(me);
+      target.dispatchEvent(event);
+      break;
+    }
+    case EMIT_ORIGIN:
+      me.listeners.origin = text;
+      break;
+    case EMIT_TRANSPORT:
+      me.transport = text;
+      break;
+    case EMIT_CRASHED:
+      // A bug in the engine, contained to this source: closed at once, reported from a task
+      // of its own.
+      setState(me, CLOSED);
+      me.src = null;
+      unforward(me);
+      me.onClose.clear();
+      setTimeout(() => target.dispatchEvent(new EventSourceErrorEvent('error', { reason: 'internal', statusText: text })));
+      break;
+  }
+}
+
+// After a failure the source has let go of everything; free the engine's memory now, not at GC.
+function release(me) {
+  const src = me.src;
+  me.src = null;
+  if (src) queueMicrotask(() => src.free());
+  unforward(me);
+  me.onClose.clear();
+}
+
+function handler(target, type) {
+  const record = internals.get(target).handlers[type];
+  return record ? record.value : null;
+}
+
+// Event handler attributes as the HTML standard defines them: the listener takes its place in
+// the listener list when the handler is first set, and leaves it when set to null.
+function setHandler(target, type, value) {
+  const me = internals.get(target);
+  const handlers = me.handlers;
+  const usable = value !== null && (typeof value === 'object' || typeof value === 'function');
+  const record = handlers[type];
+  if (!usable) {
+    if (record) {
+      me.listeners.remove(type, record.listener);
+      delete handlers[type];
+    }
+    return;
+  }
+  if (record) {
+    record.value = value;
+    return;
+  }
+  const created = {
+    value,
+    listener: (event) => {
+      const f = created.value;
+      if (typeof f === 'function' && f.call(target, event) === false) event.preventDefault();
+    },
+  };
+  handlers[type] = created;
+  me.listeners.add(type, created.listener);
 }
 
 const constants = {
@@ -270,5 +318,8 @@ const constants = {
 Object.defineProperties(EventSource, constants);
 Object.defineProperties(EventSource.prototype, constants);
 Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
+// The names page code may read (the native class's is 'EventSource'), whatever the minifier did.
+Object.defineProperty(EventSource, 'name', { value: 'EventSource' });
+Object.defineProperty(EventSourceErrorEvent, 'name', { value: 'EventSourceErrorEvent' });
 // Lets the host recognise this class if it is installed as the global EventSource.
 Object.defineProperty(EventSource, '__eventsourceWasm', { value: true });

@@ -1,12 +1,15 @@
-// Async iteration and ReadableStreams over a source's events. Platform shapes (iterator
-// protocol, streams), so JavaScript; the events themselves come from the Rust core as usual.
+// Async iteration over a source's events, loaded on first use (js/event-source.js records what
+// happens until this is in). Platform shapes (the iterator protocol), so JavaScript; the events
+// themselves come from the engine as usual.
 
 /**
- * An async iterator over the events of `types` dispatched by `source`. It ends when the source
- * is closed (`whenClosed` registers the callback, returning an unregister function), and
- * throws when the connection fails for good; leaving a `for await` loop closes the source.
+ * An async iterator over the events of `types` dispatched by `source`, starting with what
+ * `log` recorded before (events; `{ failed }` for an error that closed the source; `null` for
+ * close()). It ends when the source is closed (`whenClosed` registers the callback, returning
+ * an unregister function), and throws when the connection fails for good; leaving a
+ * `for await` loop closes the source.
  */
-export function iterate(source, types, whenClosed) {
+export function iterate(source, types, whenClosed, log) {
   const queue = [];
   let head = 0;
   let waiting = null;
@@ -22,22 +25,19 @@ export function iterate(source, types, whenClosed) {
       queue.push(event);
     }
   };
-  const onError = (event) => {
-    if (source.readyState !== 2) return; // reconnecting: the iteration goes on
+  const fail = (event) => {
     const status = event.status ? ` (HTTP ${event.status})` : '';
-    const error = new Error(`EventSource failed: ${event.reason || 'error'}${status}`, { cause: event });
-    finish(error);
+    finish(new Error(`EventSource failed: ${event.reason || 'error'}${status}`, { cause: event }));
   };
-  const list = Array.from(types, String);
-  for (const type of list) source.addEventListener(type, onEvent);
-  source.addEventListener('error', onError);
-  const unwatch = whenClosed(() => finish(null));
+  const onError = (event) => {
+    if (source.readyState === 2) fail(event); // else reconnecting: the iteration goes on
+  };
 
   function finish(error) {
     if (finished) return;
     finished = true;
     failure = error;
-    for (const type of list) source.removeEventListener(type, onEvent);
+    for (const type of types) source.removeEventListener(type, onEvent);
     source.removeEventListener('error', onError);
     unwatch();
     if (waiting) {
@@ -47,6 +47,18 @@ export function iterate(source, types, whenClosed) {
       if (error) w.reject(error);
       else w.resolve({ value: undefined, done: true });
     }
+  }
+
+  let unwatch = () => {};
+  for (const entry of log) {
+    if (entry === null) finish(null);
+    else if (entry.failed) fail(entry.failed);
+    else if (!finished) onEvent(entry);
+  }
+  if (!finished) {
+    for (const type of types) source.addEventListener(type, onEvent);
+    source.addEventListener('error', onError);
+    unwatch = whenClosed(() => finish(null));
   }
 
   return {
@@ -83,18 +95,4 @@ export function iterate(source, types, whenClosed) {
       return this;
     },
   };
-}
-
-/** A pull-based ReadableStream over an iterator from `iterate`; cancelling closes the source. */
-export function toStream(iterator) {
-  return new ReadableStream({
-    async pull(controller) {
-      const { value, done } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel() {
-      return iterator.return();
-    },
-  });
 }

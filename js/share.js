@@ -27,20 +27,17 @@ function keyOf(description, init) {
 
 /**
  * Returns an object shaped like a `Source` (js/source.js: url, withCredentials, transport, listen,
- * close, free) for a subscriber whose reports go to `emit`.
+ * close, free) for a subscriber whose reports go to `emit`. `init` are the options without
+ * `share` (but with `share: 'tabs'` kept, so the engine picks our own transport), already
+ * checked by the constructor, which described the source as `description`.
  */
-export function sharedSource(url, init, emit) {
-  const { share, ...rest } = init;
-  // Keeps the engine choosing our own transport for tabs (see src/engine/options.rs).
-  if (share === 'tabs') rest.share = 'tabs';
+export function sharedSource(url, init, share, description, emit) {
   const tabs = share === 'tabs' && typeof BroadcastChannel === 'function' && globalThis.navigator?.locks;
-  // Throws, as the constructor must, for a bad URL or options; connects nothing.
-  const description = Source.describe(url, rest);
-  const { key, functions } = keyOf(description, rest);
+  const { key, functions } = keyOf(description, init);
   let hub = hubs.get(key);
   if (hub && hub.functions.some((f, i) => f !== functions[i])) hub = null;
   if (!hub) {
-    hub = tabs ? new TabHub(key, description, rest) : new PageHub(description, url, rest);
+    hub = tabs ? new TabHub(key, description, init) : new PageHub(description, url, init);
     hub.functions = functions;
     hubs.set(key, hub);
     hub.onEmpty = () => hubs.delete(key);

@@ -31,8 +31,6 @@ const common = {
   minify: true,
   target: 'es2020',
   legalComments: 'none',
-  // Page code may read `EventSource.name` (the native class's is 'EventSource').
-  keepNames: true,
   logLevel: 'warning',
 };
 

@@ -29,6 +29,12 @@ pub use engine::{connection, mime, parser, policy, url};
 #[cfg(feature = "js")]
 pub mod npm;
 
-#[cfg(all(target_arch = "wasm32", feature = "talc"))]
+#[cfg(all(target_arch = "wasm32", feature = "lol"))]
+#[global_allocator]
+// SAFETY: wasm32 without threads.
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+#[cfg(all(target_arch = "wasm32", feature = "talc", not(feature = "lol")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

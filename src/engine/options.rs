@@ -298,96 +298,84 @@ impl Options {
     /// Takes option number `key` (an index into [`OPTION_NAMES`]) as page code gave it. An
     /// absent (`undefined`) option is simply not set.
     pub fn set(&mut self, key: usize, value: Value<'_>) -> Result<(), OptionError> {
-        let name = OPTION_NAMES.get(key).copied().unwrap_or("");
+        let Some(&name) = OPTION_NAMES.get(key) else { return Ok(()) };
+        let kind = KINDS.get(key).copied().unwrap_or(ANY);
+        // The type each option must have is checked here once; what the value must be, below.
+        let (text, number) = match (kind, value) {
+            (STRING | ENUM, Value::Str(s)) => (s, 0.0),
+            (FUNCTION | ANY, Value::Function) => ("", 1.0),
+            (COUNT | RANGE, Value::Number(n)) => ("", n),
+            (OBJECT, Value::Object | Value::Function) => ("", 1.0),
+            (HEADERS, Value::Function | Value::HeaderLines(_)) => ("", 0.0),
+            (ANY, Value::Str(s)) => (s, f64::from(u8::from(value.truthy()))),
+            (ANY, _) => ("", f64::from(u8::from(value.truthy()))),
+            _ => return Err(must_be(name, WHAT[usize::from(kind)])),
+        };
+        let truthy = number != 0.0;
+        // Counts: whole milliseconds (or bytes, or attempts); `Infinity` is "never".
+        let count = number as u64;
+        if kind == COUNT && !(number >= 0.0) {
+            return Err(must_be(name, WHAT[usize::from(COUNT)]));
+        }
         match key {
-            0 => self.with_credentials = value.truthy(),
-            1 => self.share_tabs = value == Value::Str("tabs"),
-            2 => {
-                let name = string(name, value)?;
-                self.transport = TransportKind::parse(name).ok_or_else(|| {
-                    type_error(&["unknown transport '", name, "' (expected 'auto', 'native', 'fetch', 'xhr' or 'longpoll')."])
-                })?;
-            }
+            0 => self.with_credentials = truthy,
+            1 => self.share_tabs = text == "tabs",
+            2 => self.transport = choice(name, text, &["auto", "native", "fetch", "xhr", "longpoll"], |i| match i {
+                0 => TransportChoice::Auto,
+                1 => TransportChoice::Only(TransportKind::Native),
+                2 => TransportChoice::Only(TransportKind::Fetch),
+                3 => TransportChoice::Only(TransportKind::Xhr),
+                _ => TransportChoice::Only(TransportKind::LongPoll),
+            })?,
             3 => match value {
-                Value::Function => self.headers_fn = true,
                 Value::HeaderLines(lines) => {
                     for line in lines.split('\n').filter(|l| !l.is_empty()) {
                         let (n, v) = line.split_once(':').unwrap_or((line, ""));
                         self.add_header(n, v)?;
                     }
                 }
-                _ => return Err(type_error(&["option 'headers' is not a valid HeadersInit."])),
+                _ => self.headers_fn = true,
             },
-            4 => self.method = checked_method(string(name, value)?)?,
+            4 => self.method = checked_method(text)?,
             5 => self.body = value != Value::Null,
             6 => {
-                let mode = string(name, value)?;
-                self.credentials = Some(match mode {
-                    "omit" => Credentials::Omit,
-                    "same-origin" => Credentials::SameOrigin,
-                    "include" => Credentials::Include,
-                    _ => return Err(type_error(&["'", mode, "' is not a valid credentials mode."])),
-                });
+                self.credentials = Some(choice(name, text, &["omit", "same-origin", "include"], |i| match i {
+                    0 => Credentials::Omit,
+                    1 => Credentials::SameOrigin,
+                    _ => Credentials::Include,
+                })?)
             }
-            7 => self.fetch = function(name, value)?,
+            7 => self.fetch = true,
             8 => {
-                self.last_event_id_in = match string(name, value)? {
-                    "auto" => LastEventIdIn::Auto,
-                    "header" => LastEventIdIn::Header,
-                    "query" => LastEventIdIn::Query,
-                    "both" => LastEventIdIn::Both,
-                    _ => return Err(must_be(name, "'auto', 'header', 'query' or 'both'")),
-                }
+                self.last_event_id_in = choice(name, text, &["auto", "header", "query", "both"], |i| match i {
+                    0 => LastEventIdIn::Auto,
+                    1 => LastEventIdIn::Header,
+                    2 => LastEventIdIn::Query,
+                    _ => LastEventIdIn::Both,
+                })?
             }
-            9 => {
-                let param = string(name, value)?;
-                if param.is_empty() {
-                    return Err(type_error(&["option 'lastEventIdParam' must not be empty."]));
-                }
-                param.clone_into(&mut self.last_event_id_param);
+            9 if text.is_empty() => return Err(must_be(name, "a non-empty string")),
+            9 => text.clone_into(&mut self.last_event_id_param),
+            10 if text.contains(['\0', '\r', '\n']) => return Err(must_be(name, "a string without NUL, CR or LF")),
+            10 => text.clone_into(&mut self.last_event_id),
+            11 => {
+                self.policy();
             }
-            10 => {
-                let id = string(name, value)?;
-                if id.contains(['\0', '\r', '\n']) {
-                    return Err(type_error(&["option 'lastEventId' must not contain NUL, CR or LF."]));
-                }
-                id.clone_into(&mut self.last_event_id);
-            }
-            11 => match value {
-                Value::Object | Value::Function => {
-                    self.policy();
-                }
-                _ => return Err(must_be(name, "an object")),
-            },
-            12 => self.reconnection_time = Some(count(name, value)?),
-            13 => {
-                self.policy().factor = number(value)
-                    .filter(|f| *f >= 1.0 && f.is_finite())
-                    .ok_or_else(|| must_be(name, "a number ≥ 1"))?;
-            }
-            14 => self.policy().max_delay = count(name, value)?,
-            15 => {
-                self.policy().jitter =
-                    number(value).filter(|f| (0.0..=1.0).contains(f)).ok_or_else(|| must_be(name, "a number from 0 to 1"))?;
-            }
-            16 => {
-                let max = count(name, value)?;
-                self.policy().max_attempts = (max != u64::MAX).then(|| max.min(u64::from(u32::MAX)) as u32);
-            }
-            17 => self.policy().retry_on_overload = value.truthy(),
-            18 => self.on_reconnect = function(name, value)?,
-            19 => self.heartbeat = Some(count(name, value)?).filter(|&ms| ms > 0),
-            20 => {
-                let max = count(name, value)?;
-                if max == 0 {
-                    return Err(type_error(&["option 'maxEventSize' must be at least 1."]));
-                }
-                self.max_event_size = Some(max);
-            }
-            21 => self.lifecycle.reconnect_on_online = value.truthy(),
-            22 => self.lifecycle.reconnect_on_pageshow = value.truthy(),
-            23 => self.lifecycle.pause_when_hidden = value.truthy(),
-            _ => {}
+            12 => self.reconnection_time = Some(count),
+            13 if !(1.0..f64::INFINITY).contains(&number) => return Err(must_be(name, "a number ≥ 1")),
+            13 => self.policy().factor = number,
+            14 => self.policy().max_delay = count,
+            15 if !(0.0..=1.0).contains(&number) => return Err(must_be(name, "a number from 0 to 1")),
+            15 => self.policy().jitter = number,
+            16 => self.policy().max_attempts = (count != u64::MAX).then(|| count.min(u64::from(u32::MAX)) as u32),
+            17 => self.policy().retry_on_overload = truthy,
+            18 => self.on_reconnect = true,
+            19 => self.heartbeat = Some(count).filter(|&ms| ms > 0),
+            20 if count == 0 => return Err(must_be(name, "at least 1")),
+            20 => self.max_event_size = Some(count),
+            21 => self.lifecycle.reconnect_on_online = truthy,
+            22 => self.lifecycle.reconnect_on_pageshow = truthy,
+            _ => self.lifecycle.pause_when_hidden = truthy,
         }
         Ok(())
     }
@@ -510,33 +498,47 @@ impl Options {
     }
 }
 
-fn string<'a>(name: &str, value: Value<'a>) -> Result<&'a str, OptionError> {
-    match value {
-        Value::Str(s) => Ok(s),
-        _ => Err(must_be(name, "a string")),
-    }
-}
+// What each option must be, by key: checked once in `Options::set`.
+const ANY: u8 = 0;
+const STRING: u8 = 1;
+const FUNCTION: u8 = 2;
+const COUNT: u8 = 3;
+const RANGE: u8 = 4;
+const OBJECT: u8 = 5;
+const HEADERS: u8 = 6;
+const ENUM: u8 = 7;
+const WHAT: [&str; 8] = [
+    "",
+    "a string",
+    "a function",
+    "a non-negative number",
+    "a number",
+    "an object",
+    "a valid HeadersInit or a function",
+    "a string",
+];
+const KINDS: [u8; 24] = [
+    ANY, ANY, ENUM, HEADERS, STRING, ANY, ENUM, FUNCTION, ENUM, STRING, STRING, OBJECT, COUNT, RANGE, COUNT, RANGE,
+    COUNT, ANY, FUNCTION, COUNT, COUNT, ANY, ANY, ANY,
+];
 
-fn function(name: &str, value: Value<'_>) -> Result<bool, OptionError> {
-    match value {
-        Value::Function => Ok(true),
-        _ => Err(must_be(name, "a function")),
-    }
-}
-
-fn number(value: Value<'_>) -> Option<f64> {
-    match value {
-        Value::Number(n) => Some(n),
-        _ => None,
-    }
-}
-
-/// A non-negative whole number of milliseconds (or bytes, or attempts); `Infinity` is "never".
-fn count(name: &str, value: Value<'_>) -> Result<u64, OptionError> {
-    match number(value) {
-        Some(n) if n >= 0.0 && n.is_finite() => Ok(n as u64),
-        Some(n) if n == f64::INFINITY => Ok(u64::MAX),
-        _ => Err(must_be(name, "a non-negative number")),
+/// The value of an option that takes one of `names`, as `make` turns its index into one.
+fn choice<T>(option: &str, text: &str, names: &[&str], make: impl Fn(usize) -> T) -> Result<T, OptionError> {
+    match names.iter().position(|n| *n == text) {
+        Some(i) => Ok(make(i)),
+        None => {
+            let mut expected = String::new();
+            for (i, n) in names.iter().enumerate() {
+                expected.push_str(match i {
+                    0 => "'",
+                    _ if i + 1 == names.len() => "' or '",
+                    _ => "', '",
+                });
+                expected.push_str(n);
+            }
+            expected.push('\'');
+            Err(type_error(&["option '", option, "' must be ", &expected, ", not '", text, "'."]))
+        }
     }
 }
 

@@ -137,50 +137,39 @@ pub fn parse_retry_after(value: &str, date: Option<&str>, wall_clock: Option<Mil
 /// still accept, RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
 /// (`Sun Nov  6 08:49:37 1994`). The day name is not checked against the date, as HTTP allows.
 pub fn parse_http_date(value: &str) -> Option<Millis> {
-    let mut words = value.split([' ', ',']).filter(|w| !w.is_empty());
-    let _day_name = words.next()?;
-    let first = words.next()?;
-    let (day, month, year, time) = if let Some(month) = month_number(first) {
-        // asctime: month day time year
-        let day = number(words.next()?)?;
-        let time = words.next()?;
-        let year = number(words.next()?)?;
-        (day, month, year, time)
-    } else if first.contains('-') {
-        // RFC 850: dd-Mon-yy time GMT; a two-digit year within 50 years of... the 20th and
-        // 21st century, as RFC 9110 asks (here: 70–99 → 19xx, 00–69 → 20xx).
-        let mut parts = first.split('-');
-        let day = number(parts.next()?)?;
-        let month = month_number(parts.next()?)?;
-        let yy = parts.next()?;
-        let mut year = number(yy)?;
-        if yy.len() == 2 {
-            year += if year >= 70 { 1900 } else { 2000 };
+    // All three forms are the same fields in two orders once split at spaces, commas, dashes
+    // and colons: day, year, hours, minutes, seconds (IMF-fixdate, RFC 850), or, when the
+    // month comes before the first number, day, hours, minutes, seconds, year (asctime).
+    let mut numbers = [0u64; 5];
+    let mut count = 0;
+    let mut month = None;
+    let mut month_first = false;
+    for token in value.split([' ', ',', '-', ':']).filter(|t| !t.is_empty()) {
+        if let Some(m) = month_number(token) {
+            month_first = count == 0;
+            month = Some(m);
+        } else if token.bytes().all(|b| b.is_ascii_digit()) {
+            if token.len() > 4 || count == 5 {
+                return None;
+            }
+            numbers[count] = token.bytes().fold(0, |n, d| n * 10 + u64::from(d - b'0'));
+            // A two-digit year (RFC 850): 70–99 are 19xx, 00–69 20xx.
+            if token.len() == 2 && count == 1 && !month_first {
+                numbers[1] += if numbers[1] >= 70 { 1900 } else { 2000 };
+            }
+            count += 1;
         }
-        let time = words.next()?;
-        (day, month, year, time)
-    } else {
-        // IMF-fixdate: dd Mon yyyy time GMT
-        let day = number(first)?;
-        let month = month_number(words.next()?)?;
-        let year = number(words.next()?)?;
-        let time = words.next()?;
-        (day, month, year, time)
+    }
+    let month = month?;
+    let [day, year, h, m, s] = match numbers {
+        [d, h, m, s, y] if month_first => [d, y, h, m, s],
+        fields => fields,
     };
-    let mut hms = time.split(':');
-    let (h, m, s) = (number(hms.next()?)?, number(hms.next()?)?, number(hms.next()?)?);
-    if hms.next().is_some() || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970 {
+    if count != 5 || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970 {
         return None;
     }
     let days = days_from_civil(year, month, day);
     Some((((days * 24 + h) * 60 + m) * 60 + s) * 1000)
-}
-
-fn number(s: &str) -> Option<u64> {
-    if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(s.bytes().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
 }
 
 fn month_number(s: &str) -> Option<u64> {

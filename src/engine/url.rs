@@ -15,16 +15,21 @@ use crate::prelude::*;
 /// assert_eq!(origin_of("about:event-stream"), "null");
 /// ```
 pub fn origin_of(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else { return "null".to_owned() };
+    // Byte offsets of ASCII characters, so every cut is a char boundary; `get` keeps the
+    // slicing free of panics (and of the formatting code a panic would bring in).
+    let bytes = url.as_bytes();
+    let Some(scheme_end) = bytes.windows(3).position(|w| w == b"://") else { return "null".to_owned() };
     let host_start = scheme_end + 3;
-    let host_end = url[host_start..].find(['/', '?', '#']).map_or(url.len(), |i| host_start + i);
+    let rest = bytes.get(host_start..).unwrap_or_default();
+    let host_len = rest.iter().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
     // A serialised URL may carry credentials as `user:pass@`; the origin does not.
-    let authority = &url[host_start..host_end];
-    let host = authority.rfind('@').map_or(authority, |at| &authority[at + 1..]);
+    let authority = rest.get(..host_len).unwrap_or_default();
+    let skip = authority.iter().rposition(|&b| b == b'@').map_or(0, |at| at + 1);
+    let host = url.get(host_start + skip..host_start + host_len).unwrap_or_default();
     if host.is_empty() {
         return "null".to_owned();
     }
-    [&url[..host_start], host].concat()
+    [url.get(..host_start).unwrap_or_default(), host].concat()
 }
 
 /// `url` with the query parameter `name=value` set: any earlier parameter of that name is
@@ -37,31 +42,26 @@ pub fn origin_of(url: &str) -> String {
 /// assert_eq!(with_query("http://h/s?lastEventId=1&b=2#f", "lastEventId", "é"), "http://h/s?b=2&lastEventId=%C3%A9#f");
 /// ```
 pub fn with_query(url: &str, name: &str, value: &str) -> String {
-    let (before_fragment, fragment) = match url.find('#') {
-        Some(i) => url.split_at(i),
-        None => (url, ""),
-    };
-    let (path, query) = match before_fragment.find('?') {
-        Some(i) => (&before_fragment[..i], &before_fragment[i + 1..]),
-        None => (before_fragment, ""),
-    };
+    let (before_fragment, fragment) = url.split_once('#').unwrap_or((url, ""));
+    let (path, query) = before_fragment.split_once('?').unwrap_or((before_fragment, ""));
     let mut encoded_name = String::new();
     form_encode(&mut encoded_name, name);
     let mut out = String::with_capacity(url.len() + name.len() + value.len() + 8);
     out.push_str(path);
     out.push('?');
     for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let key = pair.split('=').next().unwrap_or("");
-        if key == encoded_name {
-            continue;
+        if pair.split('=').next() != Some(encoded_name.as_str()) {
+            out.push_str(pair);
+            out.push('&');
         }
-        out.push_str(pair);
-        out.push('&');
     }
     out.push_str(&encoded_name);
     out.push('=');
     form_encode(&mut out, value);
-    out.push_str(fragment);
+    if url.contains('#') {
+        out.push('#');
+        out.push_str(fragment);
+    }
     out
 }
 
