@@ -316,6 +316,8 @@ async function servedFiles() {
   check(pkg.status === 200 && /"name": "eventsource-wasm"/.test(pkg.body), 'page origin: the package.json is served', describe(pkg));
   const dist = await request(s.pagePort, 'GET', '/node_modules/eventsource-wasm/dist/index.js');
   check(dist.status === 200 && /javascript/.test(dist.headers['content-type'] || ''), 'page origin: dist/index.js is served (run `npm run build` first)', describe(dist));
+  const absolute = await request(s.pagePort, 'GET', `http://127.0.0.1:${s.pagePort}/config.json`);
+  check(absolute.status === 200 && /streamUrl/.test(absolute.body), 'page origin: an absolute-form target naming the server is served', describe(absolute));
   const head = await request(s.pagePort, 'HEAD', '/app.js');
   check(head.status === 200 && head.body === '', 'page origin: HEAD /app.js is 200 without a body', `${describe(head)} ${head.body.length} bytes`);
 }
