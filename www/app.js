@@ -180,7 +180,10 @@ ui.restart.addEventListener('click', async () => {
   try {
     const r = await fetch('/control/restart', { method: 'POST' });
     const body = await r.json();
-    if (body.restarting) {
+    if (!r.ok && r.status !== 409) {
+      // 403: the server takes the restart only from its own page origin (see www/server.mjs).
+      notice(`The demo server refused the restart (HTTP ${r.status}): ${body.error}`, true);
+    } else if (body.restarting) {
       addLine('info', `stream server stopped; it starts again in ${body.down} ms`);
       notice(`The stream server is down for ${body.down} ms. The source reconnects ${config.retry} ms after it notices.`);
       setTimeout(() => notice(''), body.down + config.retry + 1000);

@@ -21,8 +21,16 @@
 //                                       dist/ (run `npm run build` first); the page imports it through
 //                                       an import map, `import { EventSource } from 'eventsource-wasm'`
 //   POST /control/restart[?down=MS]     stops the stream server (closes its listening socket and every
-//                                       open connection) and starts it again on the same port after MS
+//                                       open connection) and starts it again on the same port after MS.
+//                                       Only from the demo page: `Origin` must be the page origin
+//                                       (http://127.0.0.1:PAGE, or http://localhost:PAGE when the page was
+//                                       opened so) and `Host` its host:port, else 403. Browsers send Origin
+//                                       with every POST; other clients must add it (curl -H 'Origin: …').
 //   GET  /control/status                {up, connections, lastId}
+// Bad requests get a 4xx and the server goes on: a path with malformed percent-encoding, a NUL or other
+// control character, a backslash or an encoded `..` is 400, a request target that is no path 400, one
+// longer than 2048 characters 414, anything outside www/ (but *.mjs), package.json and dist/ 404, a
+// method a path does not take 405. Should a handler throw all the same, that request gets a 500.
 //
 // Stream origin (http://127.0.0.1:3000), the classic SSE endpoint:
 //   GET /event-stream[?mode=longpoll]
@@ -49,6 +57,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const HOST = '127.0.0.1';
 const HISTORY = 3600; // events kept for replay: one hour
@@ -61,29 +70,36 @@ function usage() {
   return 'usage: node www/server.mjs [--port 3000] [--page-port 8080] [--retry 10000] [--down 1500] [--exit-on-stdin-close]\n';
 }
 
-function parseArgs(argv, env) {
+/** The options; throws with a message naming the culprit on a mistyped flag, a missing value or a bad number. */
+function parseOptions(argv, env) {
+  // strict: a flag we do not know, a value given to a switch (`--exit-on-stdin-close=no`) or a flag
+  // that swallows the next one as its value (`--port --retry 5`) is an error, not silently ignored.
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      'page-port': { type: 'string' },
+      retry: { type: 'string' },
+      down: { type: 'string' },
+      'exit-on-stdin-close': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const opts = {
-    port: env.PORT ?? '3000',
-    pagePort: env.PAGE_PORT ?? '8080',
-    retry: '10000',
-    down: '1500',
-    exitOnStdinClose: false,
+    port: values.port ?? env.PORT ?? '3000',
+    pagePort: values['page-port'] ?? env.PAGE_PORT ?? '8080',
+    retry: values.retry ?? '10000',
+    down: values.down ?? '1500',
+    exitOnStdinClose: values['exit-on-stdin-close'] === true,
+    help: values.help === true,
   };
-  const names = { '--port': 'port', '--page-port': 'pagePort', '--retry': 'retry', '--down': 'down' };
-  for (let i = 0; i < argv.length; i++) {
-    const [name, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
-    if (name === '--exit-on-stdin-close') opts.exitOnStdinClose = true;
-    else if (name === '--help' || name === '-h') opts.help = true;
-    else if (names[name]) {
-      const v = inline !== undefined ? inline : argv[++i];
-      if (v === undefined) throw new Error(`${name} needs a value`);
-      opts[names[name]] = v;
-    } else throw new Error(`unknown argument: ${argv[i]}`);
-  }
-  for (const key of ['port', 'pagePort', 'retry', 'down']) {
+  const flags = { port: '--port (or PORT)', pagePort: '--page-port (or PAGE_PORT)', retry: '--retry', down: '--down' };
+  for (const key of Object.keys(flags)) {
     const n = Number(opts[key]);
     if (!/^\d+$/.test(String(opts[key]).trim()) || (key.endsWith('ort') && n > 65535)) {
-      throw new Error(`invalid value for ${key}: ${opts[key]}`);
+      throw new Error(`invalid value for ${flags[key]}: '${opts[key]}' (${key.endsWith('ort') ? 'a port, 0..65535' : 'milliseconds'})`);
     }
     opts[key] = n;
   }
@@ -138,6 +154,53 @@ function timeString(date) {
   return date.toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
+// ------------------------------------------------------------------------------------ requests
+
+/**
+ * The URL of a request, or null when its target is neither a path nor an absolute URL naming this
+ * server. `new URL(target, base)` would throw on `//` or `//[` and read `//x/…` as a host, so a path
+ * is appended to a fixed origin instead. The absolute form (`GET http://host/path`), which an HTTP/1.1
+ * server must accept, is taken only when its authority is the Host header's.
+ */
+function requestUrl(req) {
+  const target = req.url;
+  try {
+    if (target.startsWith('/')) return new URL(`http://${HOST}${target}`);
+    if (/^http:\/\//i.test(target)) {
+      const url = new URL(target);
+      return url.host === req.headers.host ? url : null;
+    }
+  } catch {
+    // not a URL
+  }
+  return null;
+}
+
+/**
+ * The handler, such that an exception in it, thrown at once or by the promise it returns, costs
+ * one request a 500 rather than the whole demo its process. Bad requests are answered with a 4xx
+ * by the handlers themselves; this is for the mistakes nobody has found yet, which it logs.
+ */
+function guarded(origin, handler) {
+  return (req, res) => {
+    const fail = (e) => {
+      log(`${origin} origin: ${req.method} ${JSON.stringify(req.url).slice(0, 200)} failed: ${(e && e.stack) || e}`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end('internal error (logged by the demo server)\n');
+    };
+    try {
+      const done = handler(req, res);
+      if (done && typeof done.then === 'function') done.catch(fail);
+    } catch (e) {
+      fail(e);
+    }
+  };
+}
+
 // ------------------------------------------------------------------------------------ stream origin
 
 /** The last event ID a request carries: the `Last-Event-ID` header, else the `lastEventId` query parameter. */
@@ -180,7 +243,7 @@ class StreamServer {
   }
 
   async start(restarting = false) {
-    const server = http.createServer((req, res) => this.#handle(req, res));
+    const server = http.createServer(guarded('stream', (req, res) => this.#handle(req, res)));
     server.on('connection', (socket) => {
       socket.setNoDelay(true);
       this.#sockets.add(socket);
@@ -249,11 +312,16 @@ class StreamServer {
   }
 
   #handle(req, res) {
-    const url = new URL(req.url, `http://${HOST}`);
     if (req.method === 'OPTIONS') {
       // No preflight support, like the classic setup: no CORS headers at all.
       res.writeHead(405, { Allow: 'GET', 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('no preflight here: keep the request CORS-simple\n');
+      return;
+    }
+    const url = requestUrl(req);
+    if (!url) {
+      res.writeHead(400, { 'Access-Control-Allow-Origin': '*', 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('bad request target: expected a path such as /event-stream\n');
       return;
     }
     if (url.pathname !== '/event-stream') {
@@ -320,20 +388,16 @@ const TYPES = {
   '.wasm': 'application/wasm',
 };
 
-function sendFile(res, file) {
-  fs.readFile(file, (err, body) => {
-    if (err) {
-      const hint = file.startsWith(path.join(root, 'dist')) ? ' (run `npm run build` first)' : '';
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(`not found: ${path.relative(root, file)}${hint}\n`);
-      return;
-    }
-    res.writeHead(200, {
-      'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
-      'Cache-Control': 'no-store',
-    });
-    res.end(body);
-  });
+const MAX_TARGET = 2048; // no URL of the demo comes near it; a longer request target gets 414
+
+function text(res, status, body, headers = {}) {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
+  res.end(body);
+}
+
+function json(res, status, value, headers = {}) {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers });
+  res.end(JSON.stringify(value));
 }
 
 /** `rel` inside `dir`, or null when it tries to leave it. */
@@ -342,32 +406,93 @@ function inside(dir, rel) {
   return file === dir || file.startsWith(dir + path.sep) ? file : null;
 }
 
-function json(res, status, value) {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-  res.end(JSON.stringify(value));
+/**
+ * Sends the regular file `rel` below `dir`, or 404. The path was checked before (no NUL, no `..`),
+ * and `inside` keeps it textually below `dir`; the real path is checked again so that a symbolic
+ * link cannot lead out either. A directory is not a file: 404; nor is a name `except` matches.
+ */
+async function sendFile(res, dir, rel, { except = null } = {}) {
+  const file = inside(dir, rel);
+  let body = null;
+  if (file) {
+    try {
+      const [realDir, realFile] = await Promise.all([fs.promises.realpath(dir), fs.promises.realpath(file)]);
+      const allowed = realFile.startsWith(realDir + path.sep) && !(except && except.test(realFile));
+      if (allowed && (await fs.promises.stat(realFile)).isFile()) {
+        body = await fs.promises.readFile(realFile);
+      }
+    } catch {
+      // missing, unreadable, or a name the file system refuses (too long): not found
+    }
+  }
+  if (body === null) {
+    const hint = dir === path.join(root, 'dist') ? ' (run `npm run build` first)' : '';
+    return text(res, 404, `not found: ${path.relative(root, path.join(dir, rel))}${hint}\n`);
+  }
+  res.writeHead(200, {
+    'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
+    'Cache-Control': 'no-store',
+  });
+  res.end(body);
+}
+
+/**
+ * Why a `POST /control/restart` is refused, or null when it comes from the demo page itself.
+ * Any web page the user visits could otherwise stop the stream server with a form or a fetch:
+ * the request must carry the page origin's own `Origin` (a browser sends it with every POST,
+ * so the demo page's fetch has it; a client that leaves it out, like curl, must add it), and its
+ * `Host` must name the page origin, so that a site whose DNS name is rebound to 127.0.0.1 (its
+ * own Origin, and Host, would match each other) is refused too. The server listens on 127.0.0.1
+ * only, so the page is that or `localhost`, with the page port.
+ */
+function restartRefusal(req, pagePort) {
+  const hosts = [`127.0.0.1:${pagePort}`, `localhost:${pagePort}`];
+  const { host, origin } = req.headers;
+  if (!hosts.includes(host)) return `the Host header must be ${hosts[0]} (the demo page's), not ${JSON.stringify(host ?? null)}`;
+  if (origin === undefined) return `an Origin header is required: http://${host} (browsers send it)`;
+  if (origin !== `http://${host}`) return `only the demo page (origin http://${host}) may restart the stream server, not ${JSON.stringify(origin)}`;
+  return null;
 }
 
 function pageHandler(stream, opts) {
   const pkgPrefix = '/node_modules/eventsource-wasm/';
   return (req, res) => {
-    const url = new URL(req.url, `http://${HOST}`);
+    if (req.url.length > MAX_TARGET) return json(res, 414, { error: `request target longer than ${MAX_TARGET} characters` });
+    const url = requestUrl(req);
+    if (!url) return json(res, 400, { error: 'bad request target: expected a path' });
     let p;
     try {
       p = decodeURIComponent(url.pathname);
     } catch {
-      return json(res, 400, { error: 'malformed path' });
+      return json(res, 400, { error: 'malformed percent-encoding in the path' });
     }
+    // The URL parser resolved the literal `.`/`..` segments (also `%2e%2e`); those left came with an
+    // encoded slash (`..%2f`) to get past it. No file of ours has a control character or a backslash.
+    if (/[\x00-\x1f\x7f\\]/.test(p) || p.split('/').some((segment) => segment === '.' || segment === '..')) {
+      return json(res, 400, { error: 'bad path' });
+    }
+    const reading = req.method === 'GET' || req.method === 'HEAD';
     if (p === '/control/restart') {
-      if (req.method !== 'POST') return json(res, 405, { error: 'POST only' });
-      const down = url.searchParams.has('down') ? Math.min(60_000, Number(url.searchParams.get('down')) || 0) : opts.down;
+      if (req.method !== 'POST') return json(res, 405, { error: 'POST only' }, { Allow: 'POST' });
+      const refusal = restartRefusal(req, opts.pagePort);
+      if (refusal) {
+        log(`restart refused: ${refusal}`);
+        return json(res, 403, { error: refusal });
+      }
+      let down = opts.down;
+      if (url.searchParams.has('down')) {
+        const value = url.searchParams.get('down');
+        if (!/^\d{1,9}$/.test(value)) return json(res, 400, { error: 'down must be a number of milliseconds' });
+        down = Math.min(60_000, Number(value));
+      }
       const restarting = stream.restart(down);
       return json(res, restarting ? 200 : 409, { restarting, down, up: stream.up });
     }
+    if (!reading) return json(res, 405, { error: 'GET only' }, { Allow: 'GET, HEAD' });
     if (p === '/control/status') {
       return json(res, 200, { up: stream.up, connections: stream.connections, lastId: stream.timeline.lastId });
     }
     if (p === '/config.json') return json(res, 200, { streamUrl: stream.url, retry: opts.retry, down: opts.down });
-    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'GET only' });
     if (p === '/favicon.ico') {
       res.writeHead(204);
       return res.end();
@@ -375,15 +500,13 @@ function pageHandler(stream, opts) {
     if (p.startsWith(pkgPrefix)) {
       // What `npm install eventsource-wasm` would put there: package.json and dist/.
       const rel = p.slice(pkgPrefix.length);
-      if (rel === 'package.json') return sendFile(res, path.join(root, 'package.json'));
-      const file = rel.startsWith('dist/') ? inside(path.join(root, 'dist'), rel.slice(5)) : null;
-      if (file) return sendFile(res, file);
+      if (rel === 'package.json') return sendFile(res, root, 'package.json');
+      if (rel.startsWith('dist/')) return sendFile(res, path.join(root, 'dist'), rel.slice(5));
     } else {
-      const file = inside(here, p === '/' ? 'index.html' : p);
-      if (file && !file.endsWith('.mjs')) return sendFile(res, file);
+      // Not the server's own source.
+      return sendFile(res, here, p === '/' ? 'index.html' : p, { except: /\.mjs$/ });
     }
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end('not found\n');
+    return text(res, 404, 'not found\n');
   };
 }
 
@@ -412,9 +535,9 @@ async function listen(server, port, what) {
 async function main() {
   let opts;
   try {
-    opts = parseArgs(process.argv.slice(2), process.env);
+    opts = parseOptions(process.argv.slice(2), process.env);
   } catch (e) {
-    process.stderr.write(`${e.message}\n${usage()}`);
+    process.stderr.write(`www/server.mjs: ${e.message}\n${usage()}`);
     process.exit(2);
   }
   if (opts.help) {
@@ -426,7 +549,7 @@ async function main() {
   const timeline = new Timeline();
   timeline.start();
   const stream = new StreamServer(timeline, opts);
-  const page = http.createServer(pageHandler(stream, opts));
+  const page = http.createServer(guarded('page', pageHandler(stream, opts)));
   const pageSockets = new Set();
   page.on('connection', (s) => {
     pageSockets.add(s);

@@ -13,6 +13,8 @@
 //      connection, and listens again 1.5 s later): the status shows `reconnecting`, the stream port
 //      really refuses connections, then the status is `open` again and messages resume with no gap or
 //      repeat in their ids; the reconnect carried the last event ID (query parameter or header).
+// A page of another origin (the stream origin's 404 page) posts to /control/restart with fetch and with a
+// form: both are refused (403) and the stream server stays up.
 // Finally, with a stream URL that answers 404, every transport fails for good: the error handler sees
 // readyState CLOSED and the status shows `closed`.
 // Saves a screenshot of the page to test-output/demo.png (failure screenshots and the server's output
@@ -370,6 +372,42 @@ async function main() {
         await connectButton().click().catch(() => {});
       }
     }
+
+    await step('a page of another origin cannot restart the stream server (fetch, form post)', async () => {
+      // The stream origin's 404 page is another origin than the demo page's (another port): what
+      // the browser sends from there is what any site the user visits would send.
+      const other = await context.newPage();
+      try {
+        const controlStatus = () => fetch(new URL('/control/status', pageUrl)).then((r) => r.json());
+        assert((await controlStatus()).up === true, 'the stream server is not up before the attempt');
+        const foreign = streamUrl.replace(/\/event-stream$/, '/elsewhere');
+        await other.goto(foreign);
+        const refusedBefore = (serverOut.match(/restart refused/g) || []).length;
+        const restartUrl = new URL('/control/restart', pageUrl).href;
+        await other.evaluate((u) => fetch(u, { method: 'POST', mode: 'no-cors' }).then(() => 'sent', (e) => String(e)), restartUrl);
+        const navigated = other.waitForNavigation({ waitUntil: 'load' });
+        await other.evaluate((u) => {
+          const form = Object.assign(document.createElement('form'), { method: 'POST', action: u });
+          document.body.append(form);
+          form.submit();
+        }, restartUrl);
+        const response = await navigated;
+        assert(response && response.status() === 403, `the form post got HTTP ${response && response.status()}, expected 403`);
+        // The server logs before it answers, but its stderr reaches us on its own schedule.
+        const refused = () => (serverOut.match(/restart refused/g) || []).length - refusedBefore;
+        for (const deadline = Date.now() + 5000; refused() < 2 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+        assert(refused() === 2, `the server logged ${refused()} refused restarts, expected 2 (fetch and form)`);
+        const after = await controlStatus();
+        assert(after.up === true, `the stream server was stopped by another origin: ${JSON.stringify(after)}`);
+      } finally {
+        await other.close();
+        // Should it have been stopped after all, the next step needs it back.
+        for (const deadline = Date.now() + DOWN + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+          const up = await fetch(new URL('/control/status', pageUrl)).then((r) => r.json()).then((s) => s.up, () => false);
+          if (up) break;
+        }
+      }
+    });
 
     await step('every transport: a URL that answers 404 makes the error handler see CLOSED', async () => {
       const bad = streamUrl.replace(/\/event-stream$/, '/no-such-stream');

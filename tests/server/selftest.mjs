@@ -4,6 +4,8 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { startServer } from './sse-server.mjs';
@@ -357,6 +359,49 @@ test('log: clear, control endpoints not logged, 404, page', async () => {
   await nf.text();
   const pg = await fetch(u('/page'));
   check(pg.headers.get('content-type').startsWith('text/html') && (await pg.text()).includes('sse-test'), 'page');
+});
+
+/** The status code of a request sent byte for byte (no client normalises the target), or null. */
+function rawStatus(port, target) {
+  return new Promise((resolve) => {
+    let text = '';
+    const sock = net.connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => sock.destroy(), 3000);
+    sock.on('connect', () => sock.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`));
+    sock.on('data', (c) => { text += c.toString('latin1'); });
+    sock.on('error', () => {});
+    sock.on('close', () => {
+      clearTimeout(timer);
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      resolve({ status: m ? Number(m[1]) : null, text });
+    });
+  });
+}
+
+test('static files: hostile paths get a 4xx, nothing outside the root, the server goes on', async () => {
+  // In this process: a throw that escaped the server would end the self-test itself.
+  const srv = await startServer({ port: 0, files: { '/files/': HERE } });
+  try {
+    const ok = await rawStatus(srv.port, '/files/README.md');
+    eq(ok.status, 200, 'a file below the root is served');
+    const cases = [
+      ['/files/a%00b', 400], ['/files/README.md%00', 400], ['/files/a%0d%0ab', 400],
+      ['/files/%', 400], ['/files/%zz', 400], ['/files/%E0%A4%A', 400], ['/files/%C0%AF', 400],
+      ['/files/..%2f..%2fCargo.toml', 403], ['/files/..%2F..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd', 403],
+      ['/files/%2e%2e/%2e%2e/Cargo.toml', 404], ['/files/../../Cargo.toml', 404],
+      ['/files/..%5c..%5cCargo.toml', 404], ['/files/', 404], [`/files/${'a'.repeat(300)}`, 404],
+      ['//', 400], ['//[', 400], ['//a:b@', 400],
+    ];
+    const secret = fs.readFileSync(path.join(HERE, '../../Cargo.toml'), 'utf8').match(/^name = .*$/m)[0];
+    for (const [target, status] of cases) {
+      const r = await rawStatus(srv.port, target);
+      eq(r.status, status, `GET ${target}`);
+      check(!r.text.includes(secret) && !r.text.includes('root:x:0:0'), `GET ${target}: nothing from outside the root`);
+      eq((await rawStatus(srv.port, '/files/README.md')).status, 200, `still serving after GET ${target}`);
+    }
+  } finally {
+    await srv.close();
+  }
 });
 
 // ---------------------------------------------------------------- process-level tests

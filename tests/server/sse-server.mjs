@@ -93,11 +93,18 @@ function formatEvent({ id, type, data, comment, eol = '\n' }) {
  */
 const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
 
-/** Serves a file below one of the `files` roots ({ '/url-prefix/': '/abs/dir' }), or returns false. */
+/**
+ * Serves a file below one of the `files` roots ({ '/url-prefix/': '/abs/dir' }), or returns false.
+ * Malformed percent-encoding or a control character (a NUL would make fs throw) is 400, a path
+ * that leaves the root 403, anything that is not a readable file 404.
+ */
 function serveStatic(ctx, files) {
   for (const [prefix, dir] of Object.entries(files)) {
     if (!ctx.url.pathname.startsWith(prefix)) continue;
-    const rel = decodeURIComponent(ctx.url.pathname.slice(prefix.length)) || 'index.html';
+    let rel;
+    try { rel = decodeURIComponent(ctx.url.pathname.slice(prefix.length)) || 'index.html'; }
+    catch { return sendPlain(ctx, 400, 'malformed percent-encoding in the path'), true; }
+    if (/[\x00-\x1f\x7f]/.test(rel)) return sendPlain(ctx, 400, 'control character in the path'), true;
     const file = path.resolve(dir, rel);
     if (!file.startsWith(path.resolve(dir) + path.sep)) return sendPlain(ctx, 403, 'outside the root'), true;
     let body;
@@ -177,7 +184,14 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
     const time = Date.now();
     res.on('error', noop);
     req.on('error', noop);
-    const url = new URL(req.url, `http://${host}`);
+    let url;
+    try { url = new URL(req.url, `http://${host}`); }
+    catch {
+      // A target such as `//` or `//[` is no URL: answer, rather than let the throw end the process.
+      res.writeHead(400, { 'Access-Control-Allow-Origin': '*', 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end('bad request target');
+      return;
+    }
     const q = Object.fromEntries(url.searchParams);
     const key = q.key ?? '';
     const chunks = [];
