@@ -36,7 +36,6 @@
 //! ```
 
 use crate::prelude::*;
-use alloc::collections::VecDeque;
 
 use super::mime::is_event_stream;
 use super::parser::{Event, Output, Parser, DEFAULT_MAX_EVENT_SIZE};
@@ -240,7 +239,8 @@ pub struct Connection {
     /// Set by a `Retry-After` the policy honours; replaces the next delay once.
     retry_after: Option<Millis>,
     jitter: Jitter,
-    actions: VecDeque<Action>,
+    /// What to do, in order (a few at most: a queue's code would cost more than shifting).
+    actions: Vec<Action>,
     /// This response's timing and yield, for buffering detection.
     request_at: Option<Millis>,
     response_at: Millis,
@@ -264,7 +264,7 @@ impl Connection {
             retry_after: None,
             jitter: Jitter::new(config.seed),
             config,
-            actions: VecDeque::new(),
+            actions: Vec::new(),
             request_at: None,
             response_at: 0,
             first_byte_at: None,
@@ -301,7 +301,7 @@ impl Connection {
 
     /// The next thing to do, in order. Drain it after every call that reports something.
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.actions.pop_front()
+        (!self.actions.is_empty()).then(|| self.actions.remove(0))
     }
 
     /// When to call [`Connection::on_timeout`] next, if ever.
@@ -335,19 +335,19 @@ impl Connection {
             self.first_byte_at = None;
             self.events_this_response = 0;
             if announce {
-                self.actions.push_back(Action::Open);
+                self.actions.push(Action::Open);
             }
             return;
         }
         if self.config.retry.retry_on_overload && matches!(response.status, 429 | 503) {
             self.retry_after =
                 response.retry_after.and_then(|v| parse_retry_after(v, response.date, response.wall_clock));
-            self.actions.push_back(Action::Abort);
+            self.actions.push(Action::Abort);
             self.reestablish(now, ErrorKind::Status, status);
             return;
         }
         let kind = if response.status == 200 { ErrorKind::ContentType } else { ErrorKind::Status };
-        self.actions.push_back(Action::Abort);
+        self.actions.push(Action::Abort);
         self.fail(kind, status);
     }
 
@@ -375,7 +375,7 @@ impl Connection {
             self.reconnection_time = ms;
         }
         if result.is_err() {
-            self.actions.push_back(Action::Abort);
+            self.actions.push(Action::Abort);
             self.fail(ErrorKind::TooLarge, None);
         }
     }
@@ -389,7 +389,7 @@ impl Connection {
                     && self.looks_buffered(now)
                 {
                     self.config.end_of_body = EndOfBody::PollAgain;
-                    self.actions.push_back(Action::Buffered);
+                    self.actions.push(Action::Buffered);
                 }
                 // A long-poll server holds a request until it has events, or answers empty
                 // after a while: either way, ask again at once. Only an empty answer that
@@ -422,7 +422,7 @@ impl Connection {
         if self.phase != Phase::Streaming || (self.last_event_id().is_empty() && !self.parser.at_event_boundary()) {
             return false;
         }
-        self.actions.push_back(Action::Abort);
+        self.actions.push(Action::Abort);
         self.parser.reset();
         self.phase = Phase::Resuming;
         self.request_at = Some(now);
@@ -475,7 +475,7 @@ impl Connection {
             Phase::Requesting | Phase::Streaming | Phase::Resuming => {
                 if let Some(deadline) = self.poll_timeout() {
                     if now >= deadline {
-                        self.actions.push_back(Action::Abort);
+                        self.actions.push(Action::Abort);
                         self.reestablish(now, ErrorKind::Timeout, None);
                     }
                 }
@@ -501,7 +501,7 @@ impl Connection {
             Phase::Waiting { .. } => self.reconnect_now(now),
             Phase::Streaming | Phase::Resuming | Phase::Requesting => {
                 let silent = self.phase != Phase::Requesting;
-                self.actions.push_back(Action::Abort);
+                self.actions.push(Action::Abort);
                 self.parser.reset();
                 self.phase = if silent { Phase::Resuming } else { Phase::Requesting };
                 self.request_at = Some(now);
@@ -521,11 +521,11 @@ impl Connection {
             Phase::Requesting | Phase::Waiting { .. } => false,
             Phase::Paused { .. } | Phase::Closed => return,
         };
-        if matches!(self.actions.back(), Some(Action::Connect { .. })) {
+        if matches!(self.actions.last(), Some(Action::Connect { .. })) {
             // The driver has not taken the connect yet (a source created in a hidden page).
-            self.actions.pop_back();
+            self.actions.pop();
         } else if !matches!(self.phase, Phase::Waiting { .. }) {
-            self.actions.push_back(Action::Abort);
+            self.actions.push(Action::Abort);
         }
         self.parser.reset();
         self.phase = Phase::Paused { was_open };
@@ -574,7 +574,7 @@ impl Connection {
         self.phase = Phase::Closed;
         self.actions.clear();
         if in_flight {
-            self.actions.push_back(Action::Abort);
+            self.actions.push(Action::Abort);
         }
         self.parser.reset();
     }
@@ -582,14 +582,14 @@ impl Connection {
     fn push_connect(&mut self) {
         let id = self.parser.last_event_id();
         let last_event_id = (!id.is_empty()).then(|| id.to_owned());
-        self.actions.push_back(Action::Connect { last_event_id });
+        self.actions.push(Action::Connect { last_event_id });
     }
 
     /// "Fail the connection": CLOSED and one `error`, never a reconnect.
     fn fail(&mut self, kind: ErrorKind, status: Option<u16>) {
         self.phase = Phase::Closed;
         self.parser.reset();
-        self.actions.push_back(Action::Error(Failure { kind, status, will_reconnect: false, delay: None }));
+        self.actions.push(Action::Error(Failure { kind, status, will_reconnect: false, delay: None }));
     }
 
     /// "Reestablish the connection": CONNECTING, one `error`, then wait and reconnect.
@@ -608,6 +608,6 @@ impl Connection {
         };
         self.attempts = self.attempts.saturating_add(1);
         self.phase = Phase::Waiting { until: now.saturating_add(delay) };
-        self.actions.push_back(Action::Error(Failure { kind, status, will_reconnect: true, delay: Some(delay) }));
+        self.actions.push(Action::Error(Failure { kind, status, will_reconnect: true, delay: Some(delay) }));
     }
 }

@@ -12,6 +12,8 @@
 //! assert!(!is_event_stream(None));
 //! ```
 
+use super::text::{http_whitespace, is_token, split, split_once, trim};
+
 /// Whether a `Content-Type` header value (as `Headers.get` returns it, several header lines
 /// joined by `", "`) is `text/event-stream`, following the Fetch standard's "extract a MIME type":
 /// the last valid type named wins.
@@ -29,20 +31,19 @@ pub fn is_event_stream(content_type: Option<&str>) -> bool {
     matches!(essence, Some((ty, sub)) if ty.eq_ignore_ascii_case("text") && sub.eq_ignore_ascii_case("event-stream"))
 }
 
-/// Splits at commas that are not inside a quoted parameter value. (`split` with a stateful
-/// closure, not slicing by index: nothing here can panic.)
+/// Splits at commas that are not inside a quoted parameter value.
 fn split_outside_quotes(value: &str) -> impl Iterator<Item = &str> {
     let mut in_quotes = false;
     let mut escaped = false;
-    value.split(move |c: char| {
+    split(value, move |c| {
         if escaped {
             escaped = false;
-        } else if in_quotes && c == '\\' {
+        } else if in_quotes && c == b'\\' {
             escaped = true;
-        } else if c == '"' {
+        } else if c == b'"' {
             in_quotes = !in_quotes;
         } else {
-            return c == ',' && !in_quotes;
+            return c == b',' && !in_quotes;
         }
         false
     })
@@ -50,18 +51,10 @@ fn split_outside_quotes(value: &str) -> impl Iterator<Item = &str> {
 
 /// The type and subtype of one MIME type string, if it parses.
 fn parse_essence(s: &str) -> Option<(&str, &str)> {
-    let s = s.trim_matches(is_http_whitespace);
-    let (ty, rest) = s.split_once('/')?;
-    let sub = rest.split(';').next().unwrap_or("").trim_end_matches(is_http_whitespace);
+    let s = trim(s, http_whitespace);
+    let (ty, rest) = split_once(s, b'/')?;
+    let sub = trim(split(rest, |b| b == b';').next().unwrap_or(""), http_whitespace);
     (is_token(ty) && is_token(sub)).then_some((ty, sub))
-}
-
-fn is_http_whitespace(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r')
-}
-
-fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! - [`options`]: the options, their checking, and the choice of transport.
 //! - [`source`]: one source's requests, hooks and lifecycle around a connection.
 //! - [`url`]: the little URL work left after the platform parsed it.
+//! - [`text`]: splitting and trimming on bytes, small and panic-free.
 
 pub mod connection;
 pub mod mime;
@@ -18,4 +19,5 @@ pub mod options;
 pub mod parser;
 pub mod policy;
 pub mod source;
+pub mod text;
 pub mod url;

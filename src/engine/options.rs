@@ -8,6 +8,7 @@
 use crate::prelude::*;
 
 use super::policy::{Millis, RetryPolicy};
+use super::text::{has_nul_cr_lf, http_whitespace, is_token, join, split, split_once, trim};
 
 /// How a source talks to its server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +150,7 @@ impl OptionError {
 }
 
 fn type_error(parts: &[&str]) -> OptionError {
-    OptionError::Type(parts.concat())
+    OptionError::Type(join(parts))
 }
 
 fn must_be(name: &str, what: &str) -> OptionError {
@@ -320,17 +321,19 @@ impl Options {
         match key {
             0 => self.with_credentials = truthy,
             1 => self.share_tabs = text == "tabs",
-            2 => self.transport = choice(name, text, &["auto", "native", "fetch", "xhr", "longpoll"], |i| match i {
-                0 => TransportChoice::Auto,
-                1 => TransportChoice::Only(TransportKind::Native),
-                2 => TransportChoice::Only(TransportKind::Fetch),
-                3 => TransportChoice::Only(TransportKind::Xhr),
-                _ => TransportChoice::Only(TransportKind::LongPoll),
-            })?,
+            2 => {
+                self.transport = match pick(name, text, &["auto", "native", "fetch", "xhr", "longpoll"])? {
+                    0 => TransportChoice::Auto,
+                    1 => TransportChoice::Only(TransportKind::Native),
+                    2 => TransportChoice::Only(TransportKind::Fetch),
+                    3 => TransportChoice::Only(TransportKind::Xhr),
+                    _ => TransportChoice::Only(TransportKind::LongPoll),
+                }
+            }
             3 => match value {
                 Value::HeaderLines(lines) => {
-                    for line in lines.split('\n').filter(|l| !l.is_empty()) {
-                        let (n, v) = line.split_once(':').unwrap_or((line, ""));
+                    for line in split(lines, |b| b == b'\n').filter(|l| !l.is_empty()) {
+                        let (n, v) = split_once(line, b':').unwrap_or((line, ""));
                         self.add_header(n, v)?;
                     }
                 }
@@ -339,24 +342,24 @@ impl Options {
             4 => self.method = checked_method(text)?,
             5 => self.body = value != Value::Null,
             6 => {
-                self.credentials = Some(choice(name, text, &["omit", "same-origin", "include"], |i| match i {
+                self.credentials = Some(match pick(name, text, &["omit", "same-origin", "include"])? {
                     0 => Credentials::Omit,
                     1 => Credentials::SameOrigin,
                     _ => Credentials::Include,
-                })?)
+                })
             }
             7 => self.fetch = true,
             8 => {
-                self.last_event_id_in = choice(name, text, &["auto", "header", "query", "both"], |i| match i {
+                self.last_event_id_in = match pick(name, text, &["auto", "header", "query", "both"])? {
                     0 => LastEventIdIn::Auto,
                     1 => LastEventIdIn::Header,
                     2 => LastEventIdIn::Query,
                     _ => LastEventIdIn::Both,
-                })?
+                }
             }
             9 if text.is_empty() => return Err(must_be(name, "a non-empty string")),
             9 => text.clone_into(&mut self.last_event_id_param),
-            10 if text.contains(['\0', '\r', '\n']) => return Err(must_be(name, "a string without NUL, CR or LF")),
+            10 if has_nul_cr_lf(text) => return Err(must_be(name, "a string without NUL, CR or LF")),
             10 => text.clone_into(&mut self.last_event_id),
             11 => {
                 self.policy();
@@ -388,8 +391,8 @@ impl Options {
     /// Adds a request header after checking it as `Headers` would: the name a token, the
     /// value without NUL, CR or LF (leading and trailing whitespace is dropped).
     pub fn add_header(&mut self, name: &str, value: &str) -> Result<(), OptionError> {
-        let value = value.trim_matches([' ', '\t', '\r', '\n']);
-        if !is_token(name) || value.contains(['\0', '\r', '\n']) {
+        let value = trim(value, http_whitespace);
+        if !is_token(name) || has_nul_cr_lf(value) {
             return Err(type_error(&["option 'headers' is not a valid HeadersInit: '", name, "'."]));
         }
         self.headers.push((name.to_owned(), value.to_owned()));
@@ -452,7 +455,7 @@ impl Options {
     /// here and can honour every option.
     pub fn choose(&self, platform: &Platform) -> Result<TransportKind, OptionError> {
         let unsupported = |what: &str| {
-            OptionError::NotSupported(["the '", what, "' transport is not available here."].concat())
+            OptionError::NotSupported(join(&["the '", what, "' transport is not available here."]))
         };
         // XHR cannot call an application `fetch`, nor leave out same-origin cookies.
         let xhr_cannot = if self.fetch {
@@ -522,24 +525,24 @@ const KINDS: [u8; 24] = [
     COUNT, ANY, FUNCTION, COUNT, COUNT, ANY, ANY, ANY,
 ];
 
-/// The value of an option that takes one of `names`, as `make` turns its index into one.
-fn choice<T>(option: &str, text: &str, names: &[&str], make: impl Fn(usize) -> T) -> Result<T, OptionError> {
-    match names.iter().position(|n| *n == text) {
-        Some(i) => Ok(make(i)),
-        None => {
-            let mut expected = String::new();
-            for (i, n) in names.iter().enumerate() {
-                expected.push_str(match i {
-                    0 => "'",
-                    _ if i + 1 == names.len() => "' or '",
-                    _ => "', '",
-                });
-                expected.push_str(n);
-            }
-            expected.push('\'');
-            Err(type_error(&["option '", option, "' must be ", &expected, ", not '", text, "'."]))
-        }
+/// Which of `names` an option that takes one of them was given (its index), or its TypeError.
+/// Not inlined: three options use it, and it is never on a hot path.
+#[inline(never)]
+fn pick(option: &str, text: &str, names: &[&str]) -> Result<usize, OptionError> {
+    if let Some(i) = names.iter().position(|n| *n == text) {
+        return Ok(i);
     }
+    let mut message = join(&["option '", option, "' must be '"]);
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            message.push_str(if i + 1 == names.len() { "' or '" } else { "', '" });
+        }
+        message.push_str(n);
+    }
+    message.push_str("', not '");
+    message.push_str(text);
+    message.push_str("'.");
+    Err(OptionError::Type(message))
 }
 
 /// An HTTP method `fetch` accepts, normalised to upper case (as `fetch` does for the common
@@ -552,7 +555,3 @@ pub fn checked_method(method: &str) -> Result<String, OptionError> {
     Ok(method.to_ascii_uppercase())
 }
 
-/// An HTTP token (RFC 9110): what header names and methods are made of.
-fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}

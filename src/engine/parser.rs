@@ -34,7 +34,6 @@
 //!   Rust's lossy decoding replaces maximal subparts, exactly as the Encoding standard does.
 
 use crate::prelude::*;
-use alloc::borrow::Cow;
 use core::fmt;
 
 /// Events bigger than this are refused unless [`Parser::with_max_event_size`] says otherwise.
@@ -188,29 +187,27 @@ impl Parser {
         }
         if self.after_cr && !rest.is_empty() {
             self.after_cr = false;
-            if rest[0] == b'\n' {
-                rest = &rest[1..];
+            if let Some(after) = rest.strip_prefix(b"\n") {
+                rest = after;
             }
         }
-        while let Some(pos) = memchr::memchr2(b'\n', b'\r', rest) {
-            let mut next = pos + 1;
-            if rest[pos] == b'\r' {
-                match rest.get(next) {
-                    Some(b'\n') => next += 1,
+        // (Cuts with `split_at_checked`/`get`: the memchr offsets are always in range, but the
+        // compiler cannot know, and a panic path would bring its formatting code along.)
+        while let Some((line, end)) = memchr::memchr2(b'\n', b'\r', rest).and_then(|pos| rest.split_at_checked(pos)) {
+            let mut next = 1;
+            if end.first() == Some(&b'\r') {
+                match end.get(1) {
+                    Some(b'\n') => next = 2,
                     Some(_) => {}
                     None => self.after_cr = true,
                 }
             }
-            let result = if self.carry.is_empty() {
-                self.line(&rest[..pos], &mut out)
-            } else {
-                self.carried_line(&rest[..pos], &mut out)
-            };
+            let result = if self.carry.is_empty() { self.line(line, &mut out) } else { self.carried_line(line, &mut out) };
             if let Err(e) = result {
                 self.drop_event();
                 return Err(e);
             }
-            rest = &rest[next..];
+            rest = end.get(next..).unwrap_or_default();
         }
         if !rest.is_empty() {
             if self.carry.len() + rest.len() > self.max {
@@ -229,18 +226,19 @@ impl Parser {
         let mut i = 0;
         while self.bom_seen < 3 {
             let Some(&b) = chunk.get(i) else {
-                return &chunk[i..];
+                return &[];
             };
-            if b != BOM[self.bom_seen as usize] {
+            let seen = usize::from(self.bom_seen);
+            if BOM.get(seen) != Some(&b) {
                 // Not a BOM after all: what matched so far is content of the first line.
-                self.carry.extend_from_slice(&BOM[..self.bom_seen as usize]);
+                self.carry.extend_from_slice(BOM.get(..seen).unwrap_or_default());
                 self.bom_seen = 3;
-                return &chunk[i..];
+                break;
             }
             self.bom_seen += 1;
             i += 1;
         }
-        &chunk[i..]
+        chunk.get(i..).unwrap_or_default()
     }
 
     fn carried_line<F: FnMut(Output<'_>)>(&mut self, tail: &[u8], out: &mut F) -> Result<(), TooLarge> {
@@ -264,21 +262,26 @@ impl Parser {
         let (field, value) = match memchr::memchr(b':', line) {
             Some(0) => return Ok(()), // comment
             Some(i) => {
-                let v = &line[i + 1..];
-                (&line[..i], v.strip_prefix(b" ").unwrap_or(v))
+                let (field, v) = line.split_at_checked(i).unwrap_or_default();
+                let v = v.get(1..).unwrap_or_default();
+                (field, v.strip_prefix(b" ").unwrap_or(v))
             }
             None => (line, &[][..]),
         };
         match field {
             b"data" => {
-                // Measure the decoded value: each invalid byte grows into a 3-byte U+FFFD.
-                let value = lossy(value);
-                if self.data.len() + value.len() + 1 > self.max {
+                // Measure the decoded value: each invalid subpart grows into a 3-byte U+FFFD.
+                let valid = core::str::from_utf8(value).ok();
+                let decoded = valid.map_or_else(|| lossy_len(value), str::len);
+                if self.data.len() + decoded + 1 > self.max {
                     return Err(TooLarge { limit: self.max });
                 }
-                let room = room_within(self.data.len(), self.data.capacity(), value.len() + 1, self.max);
+                let room = room_within(self.data.len(), self.data.capacity(), decoded + 1, self.max);
                 self.data.reserve_exact(room);
-                self.data.push_str(&value);
+                match valid {
+                    Some(text) => self.data.push_str(text),
+                    None => push_replaced(&mut self.data, value),
+                }
                 self.data.push('\n');
             }
             b"event" => {
@@ -291,7 +294,7 @@ impl Parser {
                 push_lossy(&mut self.id_buffer, value);
             }
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
-                let ms = value.iter().fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0')));
+                let ms = super::text::decimal(value);
                 out(Output::Retry(ms));
             }
             _ => {}
@@ -354,19 +357,29 @@ fn room_within(len: usize, capacity: usize, extra: usize, max: usize) -> usize {
     needed.max(capacity.saturating_mul(2).min(max)) - len
 }
 
-/// `bytes` decoded as UTF-8, with U+FFFD for each maximal invalid subpart. `from_utf8` first:
-/// its word-at-a-time ASCII path is several times faster than the lossy decoder's byte loop on
-/// valid text, the common case.
-fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+/// Appends `bytes` decoded as UTF-8, with U+FFFD for each maximal invalid subpart (as the
+/// Encoding standard's decoder does). `from_utf8` first: its word-at-a-time ASCII path is
+/// several times faster than going chunk by chunk on valid text, the common case.
+fn push_lossy(dst: &mut String, bytes: &[u8]) {
     match core::str::from_utf8(bytes) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
+        Ok(text) => dst.push_str(text),
+        Err(_) => push_replaced(dst, bytes),
     }
 }
 
-/// Appends `bytes` decoded as UTF-8, with U+FFFD for each maximal invalid subpart.
-fn push_lossy(dst: &mut String, bytes: &[u8]) {
-    dst.push_str(&lossy(bytes));
+/// [`push_lossy`] for bytes known not to be valid UTF-8.
+fn push_replaced(dst: &mut String, bytes: &[u8]) {
+    for chunk in bytes.utf8_chunks() {
+        dst.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            dst.push('\u{FFFD}');
+        }
+    }
+}
+
+/// How long bytes that are not valid UTF-8 are once decoded as [`push_replaced`] does.
+fn lossy_len(bytes: &[u8]) -> usize {
+    bytes.utf8_chunks().map(|c| c.valid().len() + if c.invalid().is_empty() { 0 } else { 3 }).sum()
 }
 
 #[cfg(test)]

@@ -119,10 +119,9 @@ impl Jitter {
 /// matter), else against `wall_clock` (milliseconds since the Unix epoch, from the driver). A
 /// date in the past means "at once". `None` when the value is neither form.
 pub fn parse_retry_after(value: &str, date: Option<&str>, wall_clock: Option<Millis>) -> Option<Millis> {
-    let v = value.trim();
+    let v = super::text::trim(value, super::text::http_whitespace);
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
-        let secs = v.bytes().fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0')));
-        return Some(secs.saturating_mul(1000));
+        return Some(super::text::decimal(v.as_bytes()).saturating_mul(1000));
     }
     let at = parse_http_date(v)?;
     let now = match date.and_then(parse_http_date) {
@@ -144,7 +143,7 @@ pub fn parse_http_date(value: &str) -> Option<Millis> {
     let mut count = 0;
     let mut month = None;
     let mut month_first = false;
-    for token in value.split([' ', ',', '-', ':']).filter(|t| !t.is_empty()) {
+    for token in super::text::split(value, |b| matches!(b, b' ' | b',' | b'-' | b':')).filter(|t| !t.is_empty()) {
         if let Some(m) = month_number(token) {
             month_first = count == 0;
             month = Some(m);

@@ -28,7 +28,6 @@
 //! ```
 
 use crate::prelude::*;
-use alloc::collections::VecDeque;
 
 use super::connection::{Action, Config, Connection, EndOfBody, ErrorKind, Failure, ReadyState, Response};
 use super::options::{Credentials, LastEventIdIn, Options, Platform, TransportChoice, TransportKind};
@@ -182,7 +181,10 @@ pub struct Source {
     pending: Option<String>,
     /// An error waiting for the application's reconnect decision.
     held: Option<Failure>,
-    commands: VecDeque<Command>,
+    /// An `error` the application's reconnect decision released, to go first.
+    decided: Option<Command>,
+    /// A request the application's headers released.
+    ready: Option<Command>,
     origin: String,
     status_text: String,
 }
@@ -242,7 +244,8 @@ impl Source {
             generation: 0,
             pending: None,
             held: None,
-            commands: VecDeque::new(),
+            decided: None,
+            ready: None,
             origin,
             status_text: String::new(),
         }
@@ -288,7 +291,7 @@ impl Source {
     /// report, and after the face answered an [`Command::AskHeaders`] or
     /// [`Command::AskReconnect`].
     pub fn poll(&mut self, now: Millis) -> Option<Command> {
-        if let Some(command) = self.commands.pop_front() {
+        if let Some(command) = self.decided.take().or_else(|| self.ready.take()) {
             return Some(command);
         }
         if self.held.is_some() {
@@ -387,7 +390,7 @@ impl Source {
         }
         if let Some(id) = self.pending.take() {
             let request = self.request(now, &id, extra);
-            self.commands.push_back(request);
+            self.ready = Some(request);
         }
     }
 
@@ -417,7 +420,7 @@ impl Source {
             }
         }
         let report = self.report(&failure);
-        self.commands.push_front(Command::Error(report));
+        self.decided = Some(Command::Error(report));
     }
 
     /// Response headers arrived for request `generation`. Returns whether to read the body.
@@ -513,7 +516,8 @@ impl Source {
     pub fn close(&mut self) {
         self.held = None;
         self.pending = None;
-        self.commands.clear();
+        self.decided = None;
+        self.ready = None;
         self.conn.close();
     }
 }

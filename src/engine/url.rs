@@ -4,6 +4,8 @@
 
 use crate::prelude::*;
 
+use super::text::{join, split, split_once};
+
 /// The serialised origin of a serialised absolute URL (`scheme://host[:port]`), as
 /// `MessageEvent.origin` shows it; `"null"` for a URL without a host (an opaque origin).
 ///
@@ -29,7 +31,7 @@ pub fn origin_of(url: &str) -> String {
     if host.is_empty() {
         return "null".to_owned();
     }
-    [url.get(..host_start).unwrap_or_default(), host].concat()
+    join(&[url.get(..host_start).unwrap_or_default(), host])
 }
 
 /// `url` with the query parameter `name=value` set: any earlier parameter of that name is
@@ -42,15 +44,16 @@ pub fn origin_of(url: &str) -> String {
 /// assert_eq!(with_query("http://h/s?lastEventId=1&b=2#f", "lastEventId", "é"), "http://h/s?b=2&lastEventId=%C3%A9#f");
 /// ```
 pub fn with_query(url: &str, name: &str, value: &str) -> String {
-    let (before_fragment, fragment) = url.split_once('#').unwrap_or((url, ""));
-    let (path, query) = before_fragment.split_once('?').unwrap_or((before_fragment, ""));
+    let fragment = split_once(url, b'#');
+    let before_fragment = fragment.map_or(url, |(before, _)| before);
+    let (path, query) = split_once(before_fragment, b'?').unwrap_or((before_fragment, ""));
     let mut encoded_name = String::new();
     form_encode(&mut encoded_name, name);
     let mut out = String::with_capacity(url.len() + name.len() + value.len() + 8);
     out.push_str(path);
     out.push('?');
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        if pair.split('=').next() != Some(encoded_name.as_str()) {
+    for pair in split(query, |b| b == b'&').filter(|p| !p.is_empty()) {
+        if split(pair, |b| b == b'=').next() != Some(encoded_name.as_str()) {
             out.push_str(pair);
             out.push('&');
         }
@@ -58,7 +61,7 @@ pub fn with_query(url: &str, name: &str, value: &str) -> String {
     out.push_str(&encoded_name);
     out.push('=');
     form_encode(&mut out, value);
-    if url.contains('#') {
+    if let Some((_, fragment)) = fragment {
         out.push('#');
         out.push_str(fragment);
     }

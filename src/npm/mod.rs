@@ -271,7 +271,7 @@ pub unsafe extern "C" fn esw_response(
     len: usize,
 ) -> u32 {
     let s = shared();
-    let mut lines = input_str(s, len).split('\n');
+    let mut lines = crate::engine::text::split(input_str(s, len), |b| b == b'\n');
     let mut next = || lines.next().unwrap_or("");
     let status_text = next();
     let mut header = |bit: u32| {
