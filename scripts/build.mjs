@@ -143,6 +143,7 @@ const legacyAliases = {
   setup(build) {
     build.onResolve({ filter: /pkg\/eventsource_wasm\.js$/ }, () => ({ path: join(root, 'js/legacy/core.js') }));
     build.onResolve({ filter: /^\.\/wasm\.js$/ }, () => ({ path: join(root, 'js/legacy/ready.js') }));
+    build.onResolve({ filter: /^\.\/deferred\.js$/ }, () => ({ path: join(root, 'js/legacy/deferred.js') }));
   },
 };
 await esbuild.build({
@@ -151,6 +152,38 @@ await esbuild.build({
   format: 'esm',
   outfile: join(dist, 'eventsource-wasm.core.mjs'),
 });
+
+// dist/eventsource-wasm.legacy.js: esbuild (to ES2015) → Babel (classes and the rest to ES5) →
+// esbuild again, which binds the globals that IE11-class browsers lack to the private stand-ins
+// of js/legacy/private.js (so the script installs none of them on the page) and wraps Babel's
+// helpers, which Babel puts at the top level of the script, where they would be page globals.
+const PRIVATE = join(root, 'js/legacy/private.js');
+// Member expressions cannot be injected by name: `define` turns them into names first.
+const PRIVATE_MEMBERS = {
+  'Math.imul': '__eswImul',
+  'Math.clz32': '__eswClz32',
+  'Math.trunc': '__eswTrunc',
+  'Math.fround': '__eswFround',
+  'Array.from': '__eswArrayFrom',
+};
+// The core's memory.copy/memory.fill call methods that IE11's typed arrays lack: they go to
+// private.js as well (only in the legacy script; the ES module's core.mjs keeps them).
+const MEMORY_PATCHES = [
+  ['bufferView.copyWithin(dest, source, source + size)', '__eswMemoryCopy(bufferView, dest, source, size)'],
+  ['bufferView.fill(value, dest, dest + size)', '__eswMemoryFill(bufferView, dest, value, size)'],
+];
+const legacyMemory = {
+  name: 'legacy-memory',
+  setup(build) {
+    build.onLoad({ filter: /pkg-legacy[\\/]core\.js$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      for (const [from, to] of MEMORY_PATCHES) text = text.split(from).join(to);
+      const left = text.match(/bufferView\.(copyWithin|fill)\b.*/);
+      if (left) throw new Error(`wasm2js output changed: a typed-array method IE11 lacks is left in the core: ${left[0]}`);
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
 const legacyEs2015 = join(pkgLegacy, 'legacy.es2015.js');
 await esbuild.build({
   ...common,
@@ -159,9 +192,9 @@ await esbuild.build({
   entryPoints: [join(root, 'js/legacy/entry.js')],
   format: 'iife',
   outfile: legacyEs2015,
-  plugins: [legacyAliases],
+  plugins: [legacyAliases, legacyMemory],
 });
-// esbuild cannot lower classes to ES5; Babel can. Then minify, keeping ES5.
+// esbuild cannot lower classes to ES5; Babel can.
 const babel = await import('@babel/core');
 const es5 = await babel.transformAsync(readFileSync(legacyEs2015, 'utf8'), {
   babelrc: false,
@@ -171,8 +204,20 @@ const es5 = await babel.transformAsync(readFileSync(legacyEs2015, 'utf8'), {
   assumptions: { setPublicClassFields: true, privateFieldsAsProperties: false, noDocumentAll: true },
   presets: [[join(root, 'node_modules/@babel/preset-env'), { targets: 'ie 11', modules: false }]],
 });
-const minified = await esbuild.transform(es5.code, { minify: true, target: 'es5', legalComments: 'none' });
-writeFileSync(join(dist, 'eventsource-wasm.legacy.js'), minified.code);
+// Then bundle and minify, keeping ES5.
+const legacyOut = await esbuild.build({
+  stdin: { contents: es5.code, resolveDir: root, sourcefile: 'legacy.es5.js', loader: 'js' },
+  bundle: true,
+  format: 'iife',
+  target: 'es5',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  inject: [PRIVATE],
+  define: PRIVATE_MEMBERS,
+  write: false,
+});
+writeFileSync(join(dist, 'eventsource-wasm.legacy.js'), legacyOut.outputFiles[0].contents);
 
 console.log(`  dist/eventsource-wasm.core.mjs     ${size(join(dist, 'eventsource-wasm.core.mjs'))}`);
 console.log(`  dist/eventsource-wasm.legacy.js    ${size(join(dist, 'eventsource-wasm.legacy.js'))}`);
