@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as acorn from 'acorn';
 import { chromium } from 'playwright-core';
 import { startServer } from '../server/sse-server.mjs';
+import { freeGlobals } from './free-globals.mjs';
 import { checkPrivate } from './private-checks.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -35,7 +36,21 @@ try {
   check('legacy script parses as ES5 (acorn, ecmaVersion 5)', false, `${e.message}: …${legacy.slice(e.pos - 60, e.pos + 60)}…`);
 }
 
-// 2. The private stand-ins, against the real things.
+// 2. Nowhere does the script read from the page a global that it keeps private (js/legacy/private.js):
+// where the page has none, or an incomplete one of its own, the script must not depend on it.
+try {
+  const free = freeGlobals(legacy);
+  const kept = { Promise: [''], Symbol: [''], queueMicrotask: [''], TextEncoder: [''], TextDecoder: [''], EventTarget: [''], Event: [''],
+    MessageEvent: [''], Math: ['imul', 'clz32', 'trunc', 'fround'], Array: ['from'] };
+  const read = Object.entries(kept).flatMap(([name, members]) =>
+    members.filter((m) => free.has(name) && free.get(name).has(m)).map((m) => (m ? `${name}.${m}` : name)));
+  check(`legacy script reads none of the globals it keeps private (${Object.keys(kept).join(', ')}) from the page`,
+    read.length === 0 && free.has('XMLHttpRequest'), `it reads ${read.join(', ')}`);
+} catch (e) {
+  check('legacy script reads none of the globals it keeps private from the page', false, e.message);
+}
+
+// 3. The private stand-ins, against the real things.
 await checkPrivate(check);
 
 // Playwright's page.evaluate and waitForFunction run helpers in the page that use its globals
@@ -70,6 +85,11 @@ const expected = {
     return !eq(ids, ['1', '2', '3', '4', '5']) && alternating && rest.length >= 3 ? null : `log ${JSON.stringify(log)}`;
   },
   retry: (log) => eq(log, ['open:1', 'message:1:1:tick 1', 'error:0', 'open:1', 'message:1:2:tick 2', 'gap:ok']),
+  // (A native transport, where the page has EventSource, knows no more than 'native'.)
+  iterate: (log) => {
+    const reason = /^rejected:EventSource failed: (http-status \(HTTP 500\)|native)$/.test(log[4]) ? log[4] : 'rejected:EventSource failed: http-status (HTTP 500)';
+    return eq(log, ['1:tick 1', '2:tick 2', '3:tick 3', 'return:true:2', reason]);
+  },
   fail204: (log) => eq(log, ['error:2', 'state:2']),
   fail500: (log) => eq(log, ['error:2', 'state:2']),
   failType: (log) => eq(log, ['error:2', 'state:2']),
