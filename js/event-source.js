@@ -12,7 +12,8 @@
 
 import { Source } from './source.js';
 import { engineReady } from './core.js';
-import { deferredSource, later } from './deferred.js';
+import { deferredSource } from './deferred.js';
+import { later } from './later.js';
 import { Listeners } from './listeners.js';
 import { now } from './host.js';
 import { EMIT_CRASHED, EMIT_ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES, EMIT_OPEN, EMIT_ORIGIN, EMIT_TRANSPORT } from './protocol.js';

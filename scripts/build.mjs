@@ -32,6 +32,8 @@ const common = {
   target: 'es2020',
   legalComments: 'none',
   logLevel: 'warning',
+  // The classic script finds its own location through document.currentScript instead.
+  logOverride: { 'empty-import-meta': 'silent' },
 };
 
 const gzipSize = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
@@ -96,13 +98,44 @@ const legacyWasm = buildEngine({
 run(join(root, 'node_modules/.bin/wasm2js'), ['-O', ...features, legacyWasm, '-o', join(pkgLegacy, 'engine.js')]);
 await esbuild.build({ ...common, entryPoints: [join(pkgLegacy, 'engine.js')], format: 'esm', outfile: join(dist, 'eventsource-wasm.core.mjs') });
 
-// The legacy script takes the same class, with the JavaScript engine plugged in instead of the
-// wasm one.
+// dist/eventsource-wasm.legacy.js: the same class with the JavaScript engine plugged in instead
+// of the wasm one. esbuild (to ES2015) → Babel (classes and the rest to ES5) → esbuild again,
+// which binds the globals that IE11-class browsers lack to the private stand-ins of
+// js/legacy/private.js (so the script installs none of them on the page) and wraps Babel's
+// helpers, which Babel puts at the top level of the script, where they would be page globals.
 const legacyAliases = {
   name: 'legacy-engine',
   setup(build) {
     build.onResolve({ filter: /\/pkg\/engine-inline\.js$/ }, () => ({ path: 'empty', namespace: 'legacy' }));
     build.onLoad({ filter: /^empty$/, namespace: 'legacy' }, () => ({ contents: "export default '';", loader: 'js' }));
+    build.onResolve({ filter: /^\.\/deferred\.js$/ }, () => ({ path: join(root, 'js/legacy/deferred.js') }));
+  },
+};
+const PRIVATE = join(root, 'js/legacy/private.js');
+// Member expressions cannot be injected by name: `define` turns them into names first.
+const PRIVATE_MEMBERS = {
+  'Math.imul': '__eswImul',
+  'Math.clz32': '__eswClz32',
+  'Math.trunc': '__eswTrunc',
+  'Math.fround': '__eswFround',
+  'Array.from': '__eswArrayFrom',
+};
+// The engine's memory.copy/memory.fill call methods that IE11's typed arrays lack: they go to
+// private.js as well (only in the legacy script; core.mjs keeps them).
+const MEMORY_PATCHES = [
+  ['bufferView.copyWithin(dest, source, source + size)', '__eswMemoryCopy(bufferView, dest, source, size)'],
+  ['bufferView.fill(value, dest, dest + size)', '__eswMemoryFill(bufferView, dest, value, size)'],
+];
+const legacyMemory = {
+  name: 'legacy-memory',
+  setup(build) {
+    build.onLoad({ filter: /pkg-legacy[\\/]engine\.js$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      for (const [from, to] of MEMORY_PATCHES) text = text.split(from).join(to);
+      const left = text.match(/bufferView\.(copyWithin|fill)\b.*/);
+      if (left) throw new Error(`wasm2js output changed: a typed-array method IE11 lacks is left in the engine: ${left[0]}`);
+      return { contents: text, loader: 'js' };
+    });
   },
 };
 const legacyEs2015 = join(pkgLegacy, 'legacy.es2015.js');
@@ -113,9 +146,9 @@ await esbuild.build({
   entryPoints: [join(root, 'js/legacy/entry.js')],
   format: 'iife',
   outfile: legacyEs2015,
-  plugins: [legacyAliases],
+  plugins: [legacyAliases, legacyMemory],
 });
-// esbuild cannot lower classes to ES5; Babel can. Then minify, keeping ES5.
+// esbuild cannot lower classes to ES5; Babel can.
 const babel = await import('@babel/core');
 const es5 = await babel.transformAsync(readFileSync(legacyEs2015, 'utf8'), {
   babelrc: false,
@@ -125,8 +158,20 @@ const es5 = await babel.transformAsync(readFileSync(legacyEs2015, 'utf8'), {
   assumptions: { setPublicClassFields: true, privateFieldsAsProperties: false, noDocumentAll: true },
   presets: [[join(root, 'node_modules/@babel/preset-env'), { targets: 'ie 11', modules: false }]],
 });
-const minified = await esbuild.transform(es5.code, { minify: true, target: 'es5', legalComments: 'none' });
-writeFileSync(join(dist, 'eventsource-wasm.legacy.js'), minified.code);
+// Then bundle and minify, keeping ES5.
+const legacyOut = await esbuild.build({
+  stdin: { contents: es5.code, resolveDir: root, sourcefile: 'legacy.es5.js', loader: 'js' },
+  bundle: true,
+  format: 'iife',
+  target: 'es5',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  inject: [PRIVATE],
+  define: PRIVATE_MEMBERS,
+  write: false,
+});
+writeFileSync(join(dist, 'eventsource-wasm.legacy.js'), legacyOut.outputFiles[0].contents);
 
 // ---------------------------------------------------------------------------------------------
 // Sizes and budgets (gzip -9). A page that imports dist/index.js loads it and its static

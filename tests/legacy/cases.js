@@ -83,6 +83,35 @@
         return true;
       }, done);
     },
+    // async iteration, on the script's private Promise where the page has none: the events in
+    // order, return() closes the source, and a failed source rejects next() with the reason
+    iterate: function (base, done) {
+      var es = Source(base + '/stream?n=3&interval=10&ids=1&type=tick&key=' + Math.random());
+      var it = es.events(['tick']);
+      var log = [];
+      var finished = false;
+      function finish(error) {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        es.close();
+        done(error, log);
+      }
+      var timer = setTimeout(function () { finish('timed out; log: ' + JSON.stringify(log)); }, 8000);
+      function take(result) {
+        log.push(result.done ? 'done' : result.value.lastEventId + ':' + result.value.data);
+        return log.length < 3 ? it.next().then(take) : it.return();
+      }
+      it.next().then(take).then(function (result) {
+        log.push('return:' + result.done + ':' + es.readyState);
+        var failing = Source(base + '/status?code=500&key=' + Math.random());
+        return failing.events().next();
+      }).then(function () {
+        log.push('no rejection');
+      }, function (error) {
+        log.push('rejected:' + (error && error.message));
+      }).then(function () { finish(null); }, function (error) { finish(String(error)); });
+    },
     // fail rules: CLOSED, one error, no reconnect
     fail204: function (base, done) { failCase(base + '/status?code=204', done); },
     fail500: function (base, done) { failCase(base + '/status?code=500', done); },
