@@ -2,28 +2,23 @@
 // function names, and the summary of a DevTools CPU profile by function.
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { bindAndOptimise, root, writeInline } from '../scripts/wasm-steps.mjs';
+import { buildEngine, root, writeInline } from '../scripts/wasm-steps.mjs';
 
 export const buildDir = path.join(root, 'bench/.build');
 export const debugClient = path.join(buildDir, 'esw-debug.js');
 
 /**
- * `bench/.build/esw-debug.js`: js/ bundled unminified (names kept) with the last `npm run build`'s
- * cargo output, bound and optimised as the shipped wasm is, but with its name section, so
- * Rust functions show by name.
+ * `bench/.build/esw-debug.js`: js/ bundled unminified (names kept) with the engine optimised as
+ * the shipped one is, but with its name section, so Rust functions show by name.
  */
 export async function buildDebugClient() {
   const named = path.join(buildDir, 'pkg-names');
-  const wasmFile = bindAndOptimise({
-    input: path.join(root, 'target/wasm32-unknown-unknown/release/eventsource_wasm.wasm'),
-    outDir: named,
-    names: true,
-  });
-  writeInline(wasmFile, named);
+  const wasmFile = buildEngine({ outFile: path.join(named, 'engine.wasm'), names: true });
+  writeInline(wasmFile, path.join(named, 'engine-inline.js'));
   const namedPkg = {
     name: 'named-pkg',
     setup(b) {
-      b.onResolve({ filter: /\/pkg\/(eventsource_wasm|wasm-inline)\.js$/ }, (a) => ({ path: path.join(named, path.basename(a.path)) }));
+      b.onResolve({ filter: /\/pkg\/engine-inline\.js$/ }, () => ({ path: path.join(named, 'engine-inline.js') }));
     },
   };
   await esbuild.build({

@@ -71,6 +71,7 @@ if (argv.includes('--from')) {
     startupClients: [...savedClients, 'esw-global', 'empty-module'].filter((c) => startupSeen.has(c)),
     throughputIds: THROUGHPUT_IDS.filter((id) => saved.workloads[id]),
     sizes: saved.sizes,
+    build: saved.build,
     withLatency: saved.runs.some((r) => r.mode === 'latency'),
   });
   fs.writeFileSync(outFile, report);
@@ -284,10 +285,10 @@ for (const [client, label, fallback] of [['esw-native', 'eventsource-wasm, ES mo
   }
   sizes.push({ client, label, files: files.map((f) => path.relative(root, f)), raw, min, gzip });
 }
-const wasmFile = path.join(root, 'pkg/eventsource_wasm_bg.wasm');
+const wasmFile = path.join(root, 'pkg/engine.wasm');
 if (fs.existsSync(wasmFile)) {
   const w = fs.readFileSync(wasmFile);
-  sizes.push({ client: null, label: '(of which: the wasm binary, before hex inlining)', files: [path.relative(root, wasmFile)], raw: w.length, min: w.length, gzip: gz(w) });
+  sizes.push({ client: null, label: '(of which: the engine as wasm, before hex inlining)', files: [path.relative(root, wasmFile)], raw: w.length, min: w.length, gzip: gz(w) });
 }
 for (const name of Object.keys(POLYFILLS)) {
   const f = path.join(buildDir, `${name}.js`);
@@ -312,8 +313,10 @@ const meta = {
   runtime: (Date.now() - started) / 1000,
   attachedPages,
 };
-const report = formatReport({ meta, runs, workloads, clients, startupClients, throughputIds, sizes, withLatency: only.includes('latency') });
+const buildSizes = path.join(root, 'pkg/sizes.json');
+const build = fs.existsSync(buildSizes) ? JSON.parse(fs.readFileSync(buildSizes, 'utf8')) : null;
+const report = formatReport({ meta, runs, workloads, clients, startupClients, throughputIds, sizes, build, withLatency: only.includes('latency') });
 fs.writeFileSync(outFile, report);
-fs.writeFileSync(jsonFile, JSON.stringify({ meta, sizes, runs, workloads: Object.fromEntries(Object.entries(workloads).map(([k, w]) => [k, { events: w.events, bytes: w.body.length, dataBytes: w.dataBytes }])) }, null, 1));
+fs.writeFileSync(jsonFile, JSON.stringify({ meta, sizes, build, runs, workloads: Object.fromEntries(Object.entries(workloads).map(([k, w]) => [k, { events: w.events, bytes: w.body.length, dataBytes: w.dataBytes }])) }, null, 1));
 console.log(report);
 log(`written to ${path.relative(process.cwd(), outFile)} (raw samples: ${path.relative(process.cwd(), jsonFile)}); ${meta.runtime.toFixed(0)} s`);

@@ -33,6 +33,10 @@ export function engineReady() {
   return x !== null;
 }
 
+// Instantiated when the package loads, not in the first constructor: the first source's
+// request should not wait for it.
+engineReady();
+
 /** Runs the engine from these exports (the wasm instance's, or the JavaScript build's). */
 export function useEngine(exports) {
   x = exports;

@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { NPM_FEATURES, buildEngine, root, run, writeInline } from './wasm-steps.mjs';
+import { breakdown } from './wasm-breakdown.mjs';
 
 const { values: args } = parseArgs({ options: { 'panic-probe': { type: 'string' } }, strict: true });
 
@@ -64,6 +65,8 @@ if (args['panic-probe']) {
 // The engine as wasm, and the ES module and classic script around it.
 const wasmFile = buildEngine({ outFile: join(pkg, 'engine.wasm') });
 writeInline(wasmFile, join(pkg, 'engine-inline.js'));
+// The same cargo output with its function names, for the breakdown of its bytes below.
+const namedWasm = buildEngine({ outFile: join(pkg, 'engine.names.wasm'), names: true });
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
@@ -208,8 +211,12 @@ for (const [name, files, budget] of budgets) {
   if (!ok) over.push(name);
   console.log(`  ${name.padEnd(46)} ${pad(raw, 7)}  ${pad(gz, 6)}  budget ${pad(budget, 6)}  ${ok ? 'ok' : 'OVER BUDGET'}`);
 }
+const parts = breakdown(namedWasm);
+console.log(`\nthe engine's code by module (bytes; what the compiler inlined into the boundary's functions counts there):`);
+for (const [group, bytes] of Object.entries(parts.code)) console.log(`  ${group.padEnd(28)} ${pad(bytes, 6)}`);
+console.log(`  ${'data (strings, tables)'.padEnd(28)} ${pad(parts.data, 6)}`);
 writeFileSync(join(pkg, 'sizes.json'), JSON.stringify({
-  engine: { raw: readFileSync(wasmFile).length, gzip: gzipSize(wasmFile) },
+  engine: { raw: readFileSync(wasmFile).length, gzip: gzipSize(wasmFile), breakdown: parts },
   files: Object.fromEntries(budgets.map(([name, files, budget]) => [name, { raw: files.reduce((n, f) => n + readFileSync(f).length, 0), gzip: files.reduce((n, f) => n + gzipSize(f), 0), budget }])),
   lazy: Object.fromEntries(lazyFiles.map((f) => [f.slice(root.length + 1), { raw: readFileSync(f).length, gzip: gzipSize(f) }])),
 }, null, 2));
