@@ -848,6 +848,25 @@ function defineGlobalCases(EventSource) {
     eq(t.seq(), ['open@1', 'message "tick 1" #1 @1', 'message "tick 2" #2 @1'], 'events');
   }, { transports: ALL, compare: true });
 
+  // A page that installs the class as the global EventSource after loading it (a common way to
+  // get the same behaviour everywhere) still gets the browser's own class underneath: the
+  // package captured it when it loaded.
+  cases['global-installed'] = Object.assign(async (transport, t) => {
+    const platform = window.EventSource;
+    assert(/\[native code\]/.test(Function.prototype.toString.call(platform)), 'the page starts with the native EventSource');
+    window.EventSource = window.EventSourceWasm;
+    try {
+      const key = t.key();
+      const es = t.source(`${A}/stream?n=2&interval=20&ids=1&key=${key}`);
+      eq(es.transport, transport === 'fetch' ? 'fetch' : 'native', 'es.transport with the class installed as window.EventSource');
+      await t.until(() => t.count('message') === 2, 5000, 'two messages');
+      es.close();
+      eq(t.seq(), ['open@1', 'message "tick 1" #1 @1', 'message "tick 2" #2 @1'], 'events');
+    } finally {
+      window.EventSource = platform;
+    }
+  }, { transports: ALL, compare: true });
+
   cases['global-replaced'] = Object.assign(async (transport, t) => {
     assert(window.__hadNative === true, 'the browser had a native EventSource');
     assert(window.__deleted === true, '`delete window.EventSource` worked');
