@@ -602,7 +602,7 @@ impl Connection {
         let delay = match self.retry_after.take() {
             Some(ms) => ms,
             None => {
-                let random = if self.config.retry.jitter > 0.0 { self.jitter.next() } else { 0.0 };
+                let random = if self.config.retry.jitter > 0.0 { self.jitter.draw() } else { 0.0 };
                 self.config.retry.delay(self.reconnection_time, self.attempts, random)
             }
         };

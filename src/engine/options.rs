@@ -315,7 +315,7 @@ impl Options {
         let truthy = number != 0.0;
         // Counts: whole milliseconds (or bytes, or attempts); `Infinity` is "never".
         let count = number as u64;
-        if kind == COUNT && !(number >= 0.0) {
+        if kind == COUNT && (number.is_nan() || number < 0.0) {
             return Err(must_be(name, WHAT[usize::from(COUNT)]));
         }
         match key {
@@ -454,9 +454,8 @@ impl Options {
     /// streaming, else XHR streaming, else long-polling; or the one asked for, if it exists
     /// here and can honour every option.
     pub fn choose(&self, platform: &Platform) -> Result<TransportKind, OptionError> {
-        let unsupported = |what: &str| {
-            OptionError::NotSupported(join(&["the '", what, "' transport is not available here."]))
-        };
+        let unsupported =
+            |what: &str| OptionError::NotSupported(join(&["the '", what, "' transport is not available here."]));
         // XHR cannot call an application `fetch`, nor leave out same-origin cookies.
         let xhr_cannot = if self.fetch {
             Some("fetch")
@@ -554,4 +553,3 @@ pub fn checked_method(method: &str) -> Result<String, OptionError> {
     }
     Ok(method.to_ascii_uppercase())
 }
-

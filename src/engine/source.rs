@@ -193,7 +193,14 @@ impl Source {
     /// A source for `url` (absolute, as the platform serialised it) on transport `kind` (what
     /// [`Options::choose`] picked; not native). `hidden`: the page is hidden now. `seed` seeds
     /// the jitter of reconnect delays.
-    pub fn new(options: &Options, kind: TransportKind, platform: &Platform, url: String, hidden: bool, seed: u64) -> Source {
+    pub fn new(
+        options: &Options,
+        kind: TransportKind,
+        platform: &Platform,
+        url: String,
+        hidden: bool,
+        seed: u64,
+    ) -> Source {
         // Same-origin, or no origin at all (Node.js, where there is no CORS): the standard's
         // header costs nothing. Cross-origin: a header would need a CORS preflight that many
         // SSE servers don't answer, so the ID goes in the query.
@@ -304,7 +311,11 @@ impl Source {
                     let id = last_event_id.unwrap_or_default();
                     if self.headers_fn {
                         self.pending = Some(id.clone());
-                        Command::AskHeaders { generation: self.generation, attempt: self.conn.attempts(), last_event_id: id }
+                        Command::AskHeaders {
+                            generation: self.generation,
+                            attempt: self.conn.attempts(),
+                            last_event_id: id,
+                        }
                     } else {
                         self.request(now, &id, Vec::new())
                     }
@@ -449,7 +460,14 @@ impl Source {
     /// `on_event` as they complete. `buffered`: how much the transport holds on to (XHR's
     /// `responseText` length), so that the core swaps a request whose buffer grew too big.
     /// Returns whether to keep reading.
-    pub fn on_bytes<F>(&mut self, generation: u32, now: Millis, bytes: &[u8], buffered: Option<u64>, on_event: F) -> bool
+    pub fn on_bytes<F>(
+        &mut self,
+        generation: u32,
+        now: Millis,
+        bytes: &[u8],
+        buffered: Option<u64>,
+        on_event: F,
+    ) -> bool
     where
         F: FnMut(Event<'_>),
     {

@@ -48,7 +48,12 @@ fn shared() -> &'static mut Shared {
     // SAFETY: see `Global`: each exported function takes this once and drops it before it
     // returns.
     let slot = unsafe { &mut *SHARED.0.get() };
-    slot.get_or_insert_with(|| Shared { input: Vec::new(), out: String::new(), nums: [0.0; 4], platform: Platform::default() })
+    slot.get_or_insert_with(|| Shared {
+        input: Vec::new(),
+        out: String::new(),
+        nums: [0.0; 4],
+        platform: Platform::default(),
+    })
 }
 
 /// The input buffer's first `len` bytes as text (the class wrote UTF-8 there).
@@ -177,7 +182,13 @@ pub unsafe extern "C" fn esw_options_free(options: *mut Options) {
 /// # Safety
 /// As [`esw_option`]; the options must not be used again.
 #[no_mangle]
-pub unsafe extern "C" fn esw_create(options: *mut Options, kind: u32, hidden: u32, seed: f64, url_len: usize) -> *mut Source {
+pub unsafe extern "C" fn esw_create(
+    options: *mut Options,
+    kind: u32,
+    hidden: u32,
+    seed: f64,
+    url_len: usize,
+) -> *mut Source {
     let s = shared();
     let options = Box::from_raw(options);
     let url = input_str(s, url_len).to_owned();
@@ -208,7 +219,12 @@ pub unsafe extern "C" fn esw_poll(handle: *mut Source, now: f64) -> i32 {
     s.nums = [0.0; 4];
     match cmd {
         Command::Request(r) => {
-            s.nums = [f64::from(r.generation), f64::from(u8::from(r.xhr) | u8::from(r.body) << 1), f64::from(r.credentials as u8), 0.0];
+            s.nums = [
+                f64::from(r.generation),
+                f64::from(u8::from(r.xhr) | u8::from(r.body) << 1),
+                f64::from(r.credentials as u8),
+                0.0,
+            ];
             // URLs, methods and header values never hold LF, so lines keep them apart.
             s.out.push_str(&r.url);
             s.out.push('\n');
