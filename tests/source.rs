@@ -14,7 +14,7 @@ const SAME: &str = "http://127.0.0.1:8080/s";
 const CROSS: &str = "http://127.0.0.1:3000/s";
 
 fn browser() -> Platform {
-    Platform::from_bits(0b1111, Some(PAGE.into()))
+    Platform::from_bits(0b11111, Some(PAGE.into()))
 }
 
 fn key(name: &str) -> usize {
@@ -127,21 +127,127 @@ fn the_first_request_asks_for_the_event_stream_with_the_pages_headers_and_body()
     assert_eq!(s.poll(0), None, "one request at a time");
 }
 
+/// Opens `s`, gets event `id`, ends the body, waits the reconnection time: returns the reconnect.
+fn reconnect_after(s: &mut Source, id: &str) -> Request {
+    let r = open(s, format!("id: {id}\ndata: x\n\n").as_bytes());
+    s.on_end(r.generation, 10);
+    assert!(
+        matches!(s.poll(10), Some(Command::Error(e)) if e.kind == ErrorKind::EndOfStream && e.ready_state == ReadyState::Connecting)
+    );
+    s.on_timeout(s.poll_timeout().unwrap());
+    let again = request(s, 5000);
+    assert!(again.generation != r.generation);
+    again
+}
+
 #[test]
-fn the_last_event_id_travels_in_the_header_same_origin_and_the_query_cross_origin() {
-    for (url, in_header, in_query) in [(SAME, true, false), (CROSS, false, true)] {
+fn the_last_event_id_travels_in_the_header_as_natives_does_also_cross_origin() {
+    for url in [SAME, CROSS] {
         let mut s = start(url, &[("heartbeatTimeout", Value::Number(60_000.0))]);
-        let r = open(&mut s, b"id: 41\ndata: x\n\n");
-        s.on_end(r.generation, 10);
-        assert!(
-            matches!(s.poll(10), Some(Command::Error(e)) if e.kind == ErrorKind::EndOfStream && e.ready_state == ReadyState::Connecting)
-        );
-        s.on_timeout(s.poll_timeout().unwrap());
-        let again = request(&mut s, 5000);
-        assert_eq!(header(&again, "last-event-id").is_some(), in_header, "{url}");
-        assert_eq!(again.url.contains("lastEventId=41"), in_query, "{url}: {}", again.url);
-        assert!(again.generation != r.generation);
+        let again = reconnect_after(&mut s, "41");
+        assert_eq!(header(&again, "last-event-id"), Some("41"), "{url}");
+        assert!(!again.url.contains("lastEventId"), "{url}: {}", again.url);
+        assert_eq!(again.cross_origin, url == CROSS);
     }
+}
+
+#[test]
+fn a_cross_origin_header_refused_by_cors_moves_to_the_query_for_good_in_the_same_attempt() {
+    let mut s = start(CROSS, &[("heartbeatTimeout", Value::Number(60_000.0))]);
+    let refused = reconnect_after(&mut s, "41");
+    s.on_cors_failure(refused.generation, 5001);
+    let retried = request(&mut s, 5001);
+    assert_eq!(s.poll(5001), None, "no error: the same attempt");
+    assert_eq!(header(&retried, "last-event-id"), None);
+    assert!(retried.url.ends_with("?lastEventId=41"), "{}", retried.url);
+    // For good: the next reconnect uses the query at once; and a CORS refusal now fails.
+    assert!(s.on_response(retried.generation, 5002, &ok(200)));
+    assert_eq!(s.poll(5002), Some(Command::Open), "the reconnect opens, as any does");
+    s.on_bytes(retried.generation, 5003, b"id: 42\ndata: y\n\n", None, |_| {});
+    s.on_network_error(retried.generation, 5004);
+    assert!(matches!(s.poll(5004), Some(Command::Error(_))));
+    s.on_timeout(s.poll_timeout().unwrap());
+    let next = request(&mut s, 9000);
+    assert!(next.url.ends_with("?lastEventId=42") && header(&next, "last-event-id").is_none(), "{}", next.url);
+    s.on_cors_failure(next.generation, 9001);
+    assert_eq!(s.poll(9001), Some(Command::Abort));
+    assert!(
+        matches!(s.poll(9001), Some(Command::Error(e)) if e.kind == ErrorKind::Cors && e.ready_state == ReadyState::Closed)
+    );
+}
+
+#[test]
+fn without_a_way_to_tell_cors_from_the_network_the_id_goes_in_the_query_cross_origin() {
+    let no_probe = Platform::from_bits(0b1111, Some(PAGE.into()));
+    let o = options(&[("heartbeatTimeout", Value::Number(60_000.0))]).unwrap();
+    for (url, query) in [(SAME, false), (CROSS, true)] {
+        let mut s = Source::new(&o, TransportKind::Fetch, &no_probe, url.into(), false, 1);
+        let again = reconnect_after(&mut s, "7");
+        assert_eq!(again.url.contains("lastEventId=7"), query, "{url}");
+        assert_eq!(header(&again, "last-event-id").is_some(), !query, "{url}");
+    }
+}
+
+#[test]
+fn a_non_latin1_last_event_id_is_sent_as_its_utf8_bytes() {
+    let mut s = start(SAME, &[("heartbeatTimeout", Value::Number(60_000.0))]);
+    let again = reconnect_after(&mut s, "…é");
+    let value = header(&again, "last-event-id").unwrap();
+    assert!(value.chars().all(|c| (c as u32) < 0x100), "a byte string: {value:?}");
+    let bytes: Vec<u8> = value.chars().map(|c| c as u8).collect();
+    assert_eq!(String::from_utf8(bytes).unwrap(), "…é");
+}
+
+#[test]
+fn a_url_that_cannot_be_fetched_fails_without_a_request() {
+    for url in ["ftp://example.not/", "about:blank", "mailto:a@b.c", "javascript:1"] {
+        let mut s = start(url, &[("heartbeatTimeout", Value::Number(1.0))]);
+        assert!(
+            matches!(s.poll(0), Some(Command::Error(e)) if e.kind == ErrorKind::UrlScheme && e.ready_state == ReadyState::Closed),
+            "{url}"
+        );
+        assert_eq!(s.poll(0), None, "{url}");
+        assert_eq!(s.poll_timeout(), None, "{url}: no reconnect");
+    }
+    for url in ["data:text/event-stream,data:x", "blob:http://127.0.0.1:8080/abc", "HTTPS://example.com/"] {
+        assert!(matches!(start(url, &[]).poll(0), Some(Command::Request(_))), "{url}");
+    }
+}
+
+#[test]
+fn xhr_sends_the_standards_cache_headers_same_origin_only() {
+    for (url, cache) in [(SAME, true), (CROSS, false)] {
+        let o = options(&[("transport", Value::Str("xhr"))]).unwrap();
+        let mut s = Source::new(&o, TransportKind::Xhr, &browser(), url.into(), false, 1);
+        let r = request(&mut s, 0);
+        assert_eq!(header(&r, "accept"), Some("text/event-stream"));
+        assert_eq!(header(&r, "cache-control").is_some(), cache, "{url}: Cache-Control");
+        assert_eq!(header(&r, "pragma").is_some(), cache, "{url}: Pragma");
+    }
+    let mut fetch = start(SAME, &[("heartbeatTimeout", Value::Number(1.0))]);
+    assert_eq!(header(&request(&mut fetch, 0), "cache-control"), None, "fetch sets its cache mode instead");
+}
+
+#[test]
+fn a_stream_source_opens_on_its_first_read_and_never_reconnects() {
+    let mut s = Source::for_stream(1);
+    assert_eq!((s.url(), s.origin()), ("about:event-stream", "null"));
+    assert_eq!(s.poll(0), None, "no request");
+    assert_eq!(s.ready_state(), ReadyState::Connecting);
+    assert!(s.on_response(Source::STREAM, 1, &ok(200)));
+    assert_eq!(s.poll(1), Some(Command::Open));
+    let mut seen = Vec::new();
+    s.on_bytes(Source::STREAM, 2, b"\xEF\xBB\xBFretry: 10\r\nid: 3\rdata: a\r\n\r\ndata: partial", None, |e| {
+        seen.push(e.data.to_owned())
+    });
+    assert_eq!(seen, ["a"]);
+    assert_eq!((s.last_event_id(), s.reconnection_time()), ("3", 10));
+    s.reset();
+    s.on_bytes(Source::STREAM, 3, b"\n\ndata: b\n\n", None, |e| seen.push(e.data.to_owned()));
+    assert_eq!(seen, ["a", "b"], "reset() dropped the partial event");
+    s.on_end(Source::STREAM, 4);
+    assert!(matches!(s.poll(4), Some(Command::Error(e)) if e.ready_state == ReadyState::Closed));
+    assert_eq!(s.poll_timeout(), None, "no reconnect");
 }
 
 #[test]
@@ -308,4 +414,21 @@ fn close_aborts_the_request_and_nothing_follows() {
     assert!(!s.is_current(r.generation));
     s.on_end(r.generation, 6);
     assert_eq!(s.poll(6), None);
+}
+
+#[test]
+fn hosts_the_url_standard_refuses_are_told() {
+    use eventsource_wasm::url::valid_host;
+    for bad in ["http://this%20is%20invalid/", "https://a%2Fb/", "http://a<b/", "http://user@/"] {
+        assert!(!valid_host(bad), "{bad}");
+    }
+    for good in [
+        "http://example.com/",
+        "https://[::1]:8443/s?q=%20",
+        "http://user:p%40ss@example.com/",
+        "ftp://x y/",
+        "data:,x",
+    ] {
+        assert!(valid_host(good), "{good}");
+    }
 }

@@ -116,16 +116,21 @@ pub struct Platform {
     pub xhr_streaming: bool,
     /// The environment's own origin, when it has one (not in Node.js).
     pub origin: Option<String>,
+    /// The host can tell a CORS refusal from a network error (a `no-cors` probe needs `fetch`
+    /// and `AbortController`); without that, a cross-origin last event ID goes in the query,
+    /// which needs no preflight, rather than in a header that might be refused unnoticed.
+    pub probe: bool,
 }
 
 impl Platform {
-    /// Bit 0 native, 1 fetch streaming, 2 XHR, 3 XHR streaming: the host's `facts()`.
+    /// Bit 0 native, 1 fetch streaming, 2 XHR, 3 XHR streaming, 4 probe: the host's `facts()`.
     pub fn from_bits(bits: u32, origin: Option<String>) -> Platform {
         Platform {
             native: bits & 1 != 0,
             fetch_streaming: bits & 2 != 0,
             xhr: bits & 4 != 0,
             xhr_streaming: bits & 8 != 0,
+            probe: bits & 16 != 0,
             origin: origin.filter(|o| !o.is_empty() && o != "null"),
         }
     }

@@ -167,6 +167,43 @@ pub unsafe extern "C" fn esw_choose(options: *mut Options) -> i32 {
     }
 }
 
+/// Checks a URL the platform resolved (in the input buffer) as the URL standard would: returns
+/// 0, or [`protocol::error::SYNTAX`] with the message as text.
+#[no_mangle]
+pub extern "C" fn esw_check_url(len: usize) -> u32 {
+    let s = shared();
+    if crate::engine::url::valid_host(input_str(s, len)) {
+        return 0;
+    }
+    let message = crate::engine::text::join(&["The URL '", input_str(s, len), "' is invalid."]);
+    s.out = message;
+    protocol::error::SYNTAX
+}
+
+/// Starts a source fed from a stream the application supplies (see [`Source::for_stream`]).
+#[no_mangle]
+pub extern "C" fn esw_stream(seed: f64) -> *mut Source {
+    Box::into_raw(Box::new(Source::for_stream(seed as u64)))
+}
+
+/// `reset()`: drops what the parser buffered of an undispatched event.
+///
+/// # Safety
+/// As [`esw_free`].
+#[no_mangle]
+pub unsafe extern "C" fn esw_reset(handle: *mut Source) {
+    source(handle).reset();
+}
+
+/// The reconnection time in use, in milliseconds.
+///
+/// # Safety
+/// As [`esw_free`].
+#[no_mangle]
+pub unsafe extern "C" fn esw_reconnection_time(handle: *mut Source) -> f64 {
+    source(handle).reconnection_time() as f64
+}
+
 /// Frees options that will not start a source of ours (the native transport).
 ///
 /// # Safety
@@ -219,12 +256,8 @@ pub unsafe extern "C" fn esw_poll(handle: *mut Source, now: f64) -> i32 {
     s.nums = [0.0; 4];
     match cmd {
         Command::Request(r) => {
-            s.nums = [
-                f64::from(r.generation),
-                f64::from(u8::from(r.xhr) | u8::from(r.body) << 1),
-                f64::from(r.credentials as u8),
-                0.0,
-            ];
+            let flags = u8::from(r.xhr) | u8::from(r.body) << 1 | u8::from(r.cross_origin) << 2;
+            s.nums = [f64::from(r.generation), f64::from(flags), f64::from(r.credentials as u8), 0.0];
             // URLs, methods and header values never hold LF, so lines keep them apart.
             s.out.push_str(&r.url);
             s.out.push('\n');
@@ -346,6 +379,8 @@ pub unsafe extern "C" fn esw_report(handle: *mut Source, generation: u32, now: f
     match what {
         report::END => src.on_end(generation, now as u64),
         report::ABORTED => src.on_aborted(generation),
+        report::CORS => src.on_cors_failure(generation, now as u64),
+        report::NOT_A_RESPONSE => src.on_not_a_response(generation),
         _ => src.on_network_error(generation, now as u64),
     }
 }

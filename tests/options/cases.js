@@ -12,7 +12,7 @@
 // Server state is checked through the server itself: /log and /logwait (what was sent: method,
 // headers, body, query, Last-Event-ID), /open?until=N (which connections are still open).
 
-import { AssertionError, assert as ok, eq, show } from '../lib/page-helpers.js';
+import { AssertionError, assert as ok, dropCarrierFallback, eq, show } from '../lib/page-helpers.js';
 
 const params = new URLSearchParams(location.search);
 const A = location.origin;
@@ -207,7 +207,12 @@ class Context {
   }
 
   /** The server's request log for `key`. */
-  serverLog(key) {
+  /** The server's log for `key`, without the cross-origin fallback for the last event ID (see dropCarrierFallback). */
+  async serverLog(key) {
+    return dropCarrierFallback(await this.rawLog(key));
+  }
+
+  rawLog(key) {
     return getJson(`${A}/log?key=${encodeURIComponent(key)}`);
   }
 
