@@ -99,6 +99,10 @@ export class WebDriverClient {
     return this.cmd('POST', this.s('/url'), { url });
   }
 
+  executeSync(script, args = [], timeout = undefined) {
+    return this.cmd('POST', this.s('/execute/sync'), { script, args }, timeout);
+  }
+
   executeAsync(script, args = [], timeout = undefined) {
     return this.cmd('POST', this.s('/execute/async'), { script, args }, timeout);
   }
