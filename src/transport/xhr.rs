@@ -158,7 +158,15 @@ fn deliver(state: &State) -> bool {
     let Ok(text) = Reflect::get(&state.xhr, &"responseText".into()) else { return true };
     let text: JsString = text.unchecked_into();
     let len = text.length();
-    let from = state.offset.get();
+    let mut from = state.offset.get();
+    // The standard's UTF-8 decode drops a leading BOM, and the core is told it is gone. WebKit
+    // (2.50) keeps a BOM whose bytes arrive in separate reads (its own EventSource then loses
+    // the first event): a U+FEFF first in `responseText` is that BOM. (A stream starting with
+    // two BOMs loses its second one too: the price of not losing WebKit's first event.)
+    if from == 0 && len > 0 && text.char_code_at(0) as u32 == 0xFEFF {
+        from = 1;
+        state.offset.set(1);
+    }
     if len > from {
         // In slices: a progress event can bring megabytes, and the core should see (and be
         // able to refuse) a huge line before all of it is copied into wasm memory.
