@@ -22,7 +22,10 @@
 //!             SseEvent::Open => log("open"),
 //!             SseEvent::Message(m) => log(&format!("{} #{}: {}", m.event_type, m.last_event_id, m.data)),
 //!             SseEvent::Error(e) if e.will_reconnect() => log(&format!("{e}; reconnecting")),
-//!             SseEvent::Error(e) if e.reason == ErrorReason::HttpStatus => return Err(e),
+//!             SseEvent::Error(e) if e.reason == ErrorReason::HttpStatus && e.status == 401 => {
+//!                 log("the server wants us to log in again");
+//!                 return Err(e);
+//!             }
 //!             SseEvent::Error(e) => return Err(e),
 //!         }
 //!     }

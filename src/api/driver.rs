@@ -716,4 +716,126 @@ mod web {
             self.release();
         }
     }
+
+    /// What an event costs through the Rust face: from a chunk the host reports (through the
+    /// same JavaScript call as a `fetch` read) to typed [`SseEvent`]s taken from the stream,
+    /// against the parser alone and the engine alone on the same chunks. Meaningful in a release
+    /// build (scripts/test runs `cargo test --release --lib` for it, in Chromium); in a debug
+    /// build it still checks that every event arrives, in order.
+    #[cfg(test)]
+    mod cost {
+        use super::*;
+        use crate::engine::options::TransportChoice;
+        use crate::engine::parser::{Output, Parser};
+        use core::task::{Context, Poll};
+        use wasm_bindgen_test::*;
+
+        const EVENTS: usize = 100_000;
+        const CHUNK: usize = 64 * 1024;
+        const ROUNDS: usize = 11;
+
+        /// `id: N` and 32 bytes of data per event, cut into 64 KiB chunks (as a network read
+        /// hands them over) wherever that falls.
+        fn chunks() -> Vec<js_sys::Uint8Array> {
+            let mut stream = Vec::new();
+            for i in 1..=EVENTS {
+                stream.extend_from_slice(format!("id: {i}\ndata: {i:032}\n\n").as_bytes());
+            }
+            stream.chunks(CHUNK).map(js_sys::Uint8Array::from).collect()
+        }
+
+        /// Nanoseconds per event of `run`: the median and the fastest of the rounds, after one
+        /// to warm up.
+        fn measure(mut run: impl FnMut() -> usize) -> (f64, f64) {
+            assert_eq!(run(), EVENTS);
+            let mut rounds: Vec<f64> = (0..ROUNDS)
+                .map(|_| {
+                    let t0 = host::now();
+                    assert_eq!(run(), EVENTS);
+                    (host::now() - t0) * 1e6 / EVENTS as f64
+                })
+                .collect();
+            rounds.sort_by(f64::total_cmp);
+            (rounds[ROUNDS / 2], rounds[0])
+        }
+
+        /// The whole face: chunks reported through JavaScript, typed events taken from the
+        /// stream, each checked.
+        fn through_the_face(chunks: &[js_sys::Uint8Array]) -> usize {
+            // Nothing listens there; that request fails later, after this synchronous run, and
+            // the source is closed by then.
+            let options = Options { transport: TransportChoice::Only(TransportKind::Fetch), ..Options::default() };
+            let driver = Driver::connect("http://127.0.0.1:9/cost", options, None, Hooks::default()).unwrap();
+            let report = function(&driver.callbacks.report).clone();
+            let call = |args: &[JsValue]| {
+                let array: js_sys::Array = args.iter().collect();
+                report.apply(&JsValue::UNDEFINED, &array).unwrap().as_bool().unwrap()
+            };
+            let text = |s: &str| JsValue::from_str(s);
+            let response = [
+                0.into(),
+                200.into(),
+                text("OK"),
+                text("text/event-stream"),
+                JsValue::NULL,
+                JsValue::NULL,
+                text(driver.url()),
+            ];
+            assert!(call(&response));
+            let mut cx = Context::from_waker(Waker::noop());
+            let mut seen = 0;
+            for chunk in chunks {
+                assert!(call(&[1.into(), chunk.into()]));
+                while let Poll::Ready(Some(event)) = driver.poll_next(&mut cx) {
+                    if let SseEvent::Message(m) = event {
+                        seen += 1;
+                        assert_eq!(m.last_event_id, seen.to_string());
+                        assert_eq!(m.data.len(), 32);
+                    }
+                }
+            }
+            driver.close();
+            seen
+        }
+
+        #[wasm_bindgen_test]
+        fn per_event_cost() {
+            let chunks = chunks();
+            let bytes: Vec<Vec<u8>> = chunks.iter().map(js_sys::Uint8Array::to_vec).collect();
+            let parser = measure(|| {
+                let mut parser = Parser::new();
+                let mut n = 0;
+                for chunk in &bytes {
+                    parser.feed(chunk, |out| n += usize::from(matches!(out, Output::Event(_)))).unwrap();
+                }
+                n
+            });
+            let engine = measure(|| {
+                let platform = Platform { fetch_streaming: true, ..Platform::default() };
+                let url = "http://a.test/".to_owned();
+                let mut source = Source::new(&Options::default(), TransportKind::Fetch, &platform, url, false, 1);
+                let Some(Command::Request(request)) = source.poll(0) else { panic!("no request") };
+                let ok = ResponseInfo { status: 200, content_type: Some("text/event-stream"), ..Default::default() };
+                assert!(source.on_response(request.generation, 0, &ok));
+                let mut n = 0;
+                for chunk in &bytes {
+                    source.on_bytes(request.generation, 0, chunk, None, |_| n += 1);
+                }
+                n
+            });
+            let face = measure(|| through_the_face(&chunks));
+            console_log!(
+                "per event ({EVENTS} events of 32 bytes with ids, 64 KiB chunks; median / fastest of {ROUNDS} rounds): \
+                 parser {:.0} / {:.0} ns; engine {:.0} / {:.0} ns; Rust face (a chunk through JavaScript to typed \
+                 events taken from the stream) {:.0} / {:.0} ns = {:.2} M events/s",
+                parser.0,
+                parser.1,
+                engine.0,
+                engine.1,
+                face.0,
+                face.1,
+                1000.0 / face.0
+            );
+        }
+    }
 }

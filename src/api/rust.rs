@@ -772,3 +772,50 @@ impl Drop for EventSource {
         self.driver.close();
     }
 }
+
+/// Off wasm32 the API is all there, and says clearly that it cannot connect.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_is_unsupported_off_wasm32() {
+        let e =
+            EventSource::builder("http://127.0.0.1:3000/event-stream").header("Authorization", "Bearer t").connect();
+        let e = e.unwrap_err();
+        assert_eq!(
+            (e.reason, e.ready_state, e.will_reconnect()),
+            (ErrorReason::Unsupported, ReadyState::Closed, false)
+        );
+        assert!(e.message.contains("wasm32"), "{e}");
+        assert!(e.to_string().starts_with("event source unsupported: "), "{e}");
+    }
+
+    #[test]
+    fn bad_options_are_refused_before_anything_else() {
+        let cases: [(Builder, &str); 7] = [
+            (Builder::new("/s").header("Bad Name", "x"), "headers"),
+            (Builder::new("/s").method("TRACE"), "TRACE"),
+            (Builder::new("/s").body("x"), "GET"),
+            (Builder::new("/s").method("POST").last_event_id("a\nb"), "lastEventId"),
+            (Builder::new("/s").max_event_size(0), "maxEventSize"),
+            (Builder::new("/s").last_event_id_param(""), "lastEventIdParam"),
+            (Builder::new("/s").retry(RetryPolicy { jitter: 2.0, ..RetryPolicy::backoff() }), "jitter"),
+        ];
+        for (builder, what) in cases {
+            let e = builder.connect().unwrap_err();
+            assert_eq!(e.reason, ErrorReason::Invalid, "{what}: {e}");
+            assert!(e.message.contains(what), "{what}: {e}");
+        }
+    }
+
+    #[test]
+    fn names_are_the_javascript_class_ones() {
+        let reasons = [ErrorKind::Network, ErrorKind::Status, ErrorKind::TooLarge, ErrorKind::GaveUp];
+        for kind in reasons {
+            assert_eq!(ErrorReason::from(kind).as_str(), kind.as_str());
+        }
+        assert_eq!(Transport::LongPoll.to_string(), "longpoll");
+        assert_eq!(Transport::from(TransportKind::Xhr), Transport::Xhr);
+    }
+}
