@@ -6,8 +6,9 @@
 
 use std::time::Duration;
 
-use eventsource_wasm::api::rust::{ErrorReason, EventSource, Reconnect, RetryPolicy, SseEvent, Transport};
+use eventsource_wasm::api::rust::{ErrorReason, EventSource, Lifecycle, Reconnect, RetryPolicy, SseEvent, Transport};
 use futures_core::{FusedStream, Stream};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 mod common;
@@ -207,4 +208,47 @@ fn bad_input_is_an_error_not_a_panic() {
     assert_eq!(e.reason, ErrorReason::Invalid);
     let e = EventSource::builder("/s").transport(Transport::Native).header("A", "b").connect().unwrap_err();
     assert!(e.message.contains("native"), "{e}");
+}
+
+#[wasm_bindgen_test]
+async fn a_silent_stream_times_out_and_reconnects() {
+    let k = key("stall");
+    // `: hi`, then nothing: no byte for 300 ms is a dead connection.
+    let url = format!("{}/stall?key={k}", srv(10));
+    let mut source = EventSource::builder(&url)
+        .transport(Transport::Fetch)
+        .heartbeat_timeout(Duration::from_millis(300))
+        .reconnection_time(Duration::from_millis(20))
+        .connect()
+        .unwrap();
+    let seen =
+        take_until(&mut source, 5000, "a second open", |s| s.iter().filter(|e| **e == SseEvent::Open).count() >= 2)
+            .await;
+    assert_eq!(others(&seen), ["open", "timeout", "open"]);
+    assert!(errors(&seen)[0].will_reconnect());
+    assert_eq!(request_log(&k).await.len(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn back_online_reconnects_at_once() {
+    let k = key("online");
+    // One event, then the end of the body: a reconnect waits a minute, unless the browser says
+    // it is back online.
+    let url = format!("{}/end?after=1&total=3&retry=60000&key={k}", srv(11));
+    let mut source = EventSource::builder(&url)
+        .transport(Transport::Fetch)
+        .lifecycle(Lifecycle { reconnect_on_online: true, ..Lifecycle::default() })
+        .connect()
+        .unwrap();
+    let seen = take_until(&mut source, 5000, "the end of the first response", |s| !errors(s).is_empty()).await;
+    assert_eq!(errors(&seen)[0].reconnect_delay, Some(Duration::from_secs(60)));
+    // What the browser does when the network comes back: `online` on the global object.
+    let global = js_sys::global();
+    let get = |name: &str| js_sys::Reflect::get(&global, &name.into()).unwrap().unchecked_into::<js_sys::Function>();
+    let online = js_sys::Reflect::construct(&get("Event"), &js_sys::Array::of1(&"online".into())).unwrap();
+    get("dispatchEvent").call1(&global, &online).unwrap();
+    let seen = take_until(&mut source, 5000, "the reconnect", |s| !messages(s).is_empty()).await;
+    assert_eq!(triples(&seen)[0].1, "2", "resumed after the last event");
+    let log = request_log(&k).await;
+    assert_eq!(log.iter().map(|l| l.id_query.clone()).collect::<Vec<_>>(), [None, Some("1".into())]);
 }

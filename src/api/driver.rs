@@ -430,7 +430,8 @@ mod web {
                 if self.io.borrow().released {
                     return;
                 }
-                let command = self.engine.borrow_mut().as_mut().and_then(|s| s.poll(now()));
+                let t = now();
+                let command = self.engine.borrow_mut().as_mut().and_then(|s| s.poll(t));
                 let Some(command) = command else { break };
                 match command {
                     Command::Request(request) => self.start(request),
@@ -475,8 +476,9 @@ mod web {
                             },
                             None => Decision::Proceed,
                         };
+                        let t = now();
                         if let Some(source) = self.engine.borrow_mut().as_mut() {
-                            source.decide(now(), decision);
+                            source.decide(t, decision);
                         }
                     }
                     Command::TransportChanged(kind) => self.transport.set(kind),
@@ -513,11 +515,12 @@ mod web {
             // function that throws does in JavaScript.
             let mut checked = Options::default();
             let ok = extra.iter().all(|(name, value)| checked.add_header(name, value).is_ok());
+            let t = now();
             if let Some(source) = self.engine.borrow_mut().as_mut() {
                 if ok {
-                    source.headers_ready(generation, now(), checked.headers);
+                    source.headers_ready(generation, t, checked.headers);
                 } else {
-                    source.headers_failed(generation, now());
+                    source.headers_failed(generation, t);
                 }
             }
         }
@@ -590,38 +593,42 @@ mod web {
         ) -> bool {
             let generation = self.generation.get();
             self.entry(|d| {
+                // Everything from JavaScript is read first: no call out while the engine is borrowed.
                 let t = now();
+                let status_text = if kind == host::REPORT_RESPONSE { b.as_string() } else { None };
+                let wall_clock = if kind == host::REPORT_RESPONSE { Some(host::wall_clock() as Millis) } else { None };
+                let text = if kind == host::REPORT_TEXT { a.as_string() } else { None };
+                let mut scratch = d.scratch.borrow_mut();
+                let mut chunk = &[][..];
+                if kind == host::REPORT_BYTES {
+                    let array: &js_sys::Uint8Array = a.unchecked_ref();
+                    let n = array.length() as usize;
+                    if scratch.len() < n {
+                        scratch.resize(n, 0);
+                    }
+                    array.copy_to(&mut scratch[..n]);
+                    chunk = &scratch[..n];
+                }
                 {
                     let mut engine = d.engine.borrow_mut();
                     let Some(source) = engine.as_mut() else { return false };
                     match kind {
                         host::REPORT_RESPONSE => {
-                            let status_text = b.as_string().unwrap_or_default();
                             let response = ResponseInfo {
                                 status: a.as_f64().unwrap_or(0.0) as u16,
-                                status_text: &status_text,
+                                status_text: status_text.as_deref().unwrap_or(""),
                                 content_type: content_type.as_deref(),
                                 retry_after: retry_after.as_deref(),
                                 date: date.as_deref(),
                                 url: url.as_deref().unwrap_or(""),
-                                wall_clock: Some(host::wall_clock() as Millis),
+                                wall_clock,
                             };
                             source.on_response(generation, t, &response);
                         }
-                        host::REPORT_BYTES => {
-                            let chunk: js_sys::Uint8Array = a.unchecked_into();
-                            let n = chunk.length() as usize;
-                            let mut scratch = d.scratch.borrow_mut();
-                            if scratch.len() < n {
-                                scratch.resize(n, 0);
-                            }
-                            chunk.copy_to(&mut scratch[..n]);
-                            d.feed(source, generation, t, &scratch[..n], None);
-                        }
+                        host::REPORT_BYTES => d.feed(source, generation, t, chunk, None),
                         host::REPORT_TEXT => {
-                            let text = a.as_string().unwrap_or_default();
                             let handed_over = b.as_f64().map(|n| n as u64);
-                            d.feed(source, generation, t, text.as_bytes(), handed_over);
+                            d.feed(source, generation, t, text.as_deref().unwrap_or("").as_bytes(), handed_over);
                         }
                         host::REPORT_END => source.on_end(generation, t),
                         host::REPORT_NETWORK_ERROR => source.on_network_error(generation, t),
@@ -629,6 +636,7 @@ mod web {
                         _ => {}
                     }
                 }
+                drop(scratch);
                 d.pump();
                 d.engine.borrow().as_ref().is_some_and(|s| s.is_current(generation))
             })
@@ -658,8 +666,9 @@ mod web {
                 }
             }
             self.entry(|d| {
+                let t = now();
                 if let Some(source) = d.engine.borrow_mut().as_mut() {
-                    source.on_timeout(now());
+                    source.on_timeout(t);
                 }
                 d.pump();
             });
@@ -674,8 +683,9 @@ mod web {
                 _ => return,
             };
             self.entry(|d| {
+                let t = now();
                 if let Some(source) = d.engine.borrow_mut().as_mut() {
-                    source.on_lifecycle(now(), what);
+                    source.on_lifecycle(t, what);
                 }
                 d.pump();
             });
@@ -691,7 +701,8 @@ mod web {
 
         fn on_native_error(self: &Rc<Self>) {
             self.entry(|d| {
-                let closed = d.io.borrow().native.as_ref().is_none_or(|es| es.ready_state() == 2);
+                let es = d.io.borrow().native.clone();
+                let closed = es.is_none_or(|es| es.ready_state() == 2);
                 {
                     let mut out = d.out.borrow_mut();
                     out.native_state = if closed { ReadyState::Closed } else { ReadyState::Connecting };

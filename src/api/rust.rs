@@ -657,7 +657,8 @@ impl Builder {
 /// taken. Dropping it closes the connection.
 ///
 /// Made by [`EventSource::builder`] and [`Builder::connect`]; see the [module
-/// documentation](self).
+/// documentation](self). Like everything JavaScript hands out, it belongs to the thread (the
+/// page or worker) it was made in: it is neither `Send` nor `Sync`.
 pub struct EventSource {
     driver: Rc<Driver>,
 }

@@ -265,6 +265,18 @@ await runSuite(async () => {
     buildApp();
   }
   sizes();
+  // Nothing of the library's own leaks into the application's module (issue #21): its exports
+  // are the application's `follow` and wasm-bindgen's loaders, and no name of the npm boundary.
+  const glue = fs.readFileSync(path.join(pkgDir, `${NAME}.js`), 'utf8');
+  const exported = [...glue.matchAll(/^export (?:async )?(?:function|class|const) (\w+)|^export \{([^}]*)\}/gm)]
+    .flatMap((m) => (m[1] ? [m[1]] : m[2].split(',').map((x) => x.trim().split(/\s+as\s+/).pop())));
+  try {
+    same(exported.sort(), ['default', 'follow', 'initSync'], 'the exports of the application\'s module');
+    check(!/esw_|class Source\b/.test(glue), 'the npm boundary appears in the glue');
+    result('build: the library adds nothing to the application\'s exports', true);
+  } catch (e) {
+    result('build: the library adds nothing to the application\'s exports', false, e.message);
+  }
   const srv = await startServer({ port: 0, ports: 0, files: { '/app/': outDir } });
   cleanups.push(() => srv.close());
   const page = `${srv.url}/app/index.html`;

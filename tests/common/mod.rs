@@ -38,6 +38,8 @@ pub fn key(name: &str) -> String {
 extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(f: &Function, ms: i32) -> i32;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    pub fn clear_timeout(id: i32);
     #[wasm_bindgen(js_name = fetch)]
     pub fn fetch_url(url: &str) -> Promise;
     #[wasm_bindgen(js_name = btoa)]
@@ -109,12 +111,18 @@ pub async fn sleep(ms: i32) {
 
 /// `fut`'s output, or `None` if it takes longer than `ms`.
 pub async fn within<T>(ms: u32, fut: impl Future<Output = T>) -> Option<T> {
+    let mut fut = pin!(fut);
+    // Mostly the event is there already: no timer for that.
+    let ready = std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await;
+    if let Poll::Ready(v) = ready {
+        return Some(v);
+    }
+    let mut id = 0;
     let timeout = Promise::new(&mut |resolve, _| {
-        set_timeout(&resolve, ms.min(i32::MAX as u32) as i32);
+        id = set_timeout(&resolve, ms.min(i32::MAX as u32) as i32);
     });
     let mut timer = pin!(JsFuture::from(timeout));
-    let mut fut = pin!(fut);
-    std::future::poll_fn(|cx| {
+    let result = std::future::poll_fn(|cx| {
         if let Poll::Ready(v) = fut.as_mut().poll(cx) {
             return Poll::Ready(Some(v));
         }
@@ -123,7 +131,9 @@ pub async fn within<T>(ms: u32, fut: impl Future<Output = T>) -> Option<T> {
         }
         Poll::Pending
     })
-    .await
+    .await;
+    clear_timeout(id);
+    result
 }
 
 /// The next event (`None`: the stream ended), failing the test if none comes within `ms`.
