@@ -168,12 +168,14 @@ mod web {
 
     impl Callbacks {
         fn new(weak: &Weak<Driver>, native: bool) -> Callbacks {
-            fn with<T>(weak: &Weak<Driver>, f: impl Fn(&Rc<Driver>) -> T + 'static, or: T) -> impl Fn() -> T
-            where
-                T: Copy + 'static,
-            {
+            /// `f` for the driver, as long as there is one.
+            fn with(weak: &Weak<Driver>, f: impl Fn(&Rc<Driver>) + 'static) -> impl Fn() {
                 let weak = weak.clone();
-                move || weak.upgrade().map_or(or, |d| f(&d))
+                move || {
+                    if let Some(d) = weak.upgrade() {
+                        f(&d);
+                    }
+                }
             }
             if native {
                 let w = weak.clone();
@@ -186,8 +188,8 @@ mod web {
                     report: None,
                     tick: None,
                     lifecycle: None,
-                    open: Some(Closure::new(with(weak, |d| d.on_native_open(), ()))),
-                    error: Some(Closure::new(with(weak, |d| d.on_native_error(), ()))),
+                    open: Some(Closure::new(with(weak, |d| d.on_native_open()))),
+                    error: Some(Closure::new(with(weak, |d| d.on_native_error()))),
                     message: Some(Closure::new(message)),
                 };
             }
@@ -202,7 +204,7 @@ mod web {
             };
             Callbacks {
                 report: Some(Closure::<Report>::new(report)),
-                tick: Some(Closure::new(with(weak, |d| d.on_tick(), ()))),
+                tick: Some(Closure::new(with(weak, |d| d.on_tick()))),
                 lifecycle: Some(Closure::new(lifecycle)),
                 open: None,
                 error: None,
@@ -301,7 +303,7 @@ mod web {
             }
         }
 
-        pub(crate) fn listen(self: &Rc<Self>, event_type: &str) {
+        pub(crate) fn listen(&self, event_type: &str) {
             if matches!(event_type, "open" | "error") {
                 return;
             }
