@@ -1,13 +1,14 @@
-//! Streams server-sent events into the browser console from Rust.
+//! Streams the demo's server-sent events into the browser console from Rust.
 //!
-//! Build it for the browser with
-//! `cargo build --example stream_events --target wasm32-unknown-unknown`, then run the output
-//! through `wasm-bindgen --target web` and load it from a page served next to an SSE endpoint
-//! at `/events` (the demo server in `www/` has one at `/event-stream`).
+//! Start the demo (`npm run demo`: its stream is `http://127.0.0.1:3000/event-stream`), build
+//! this for the browser with `cargo build --example stream_events --target
+//! wasm32-unknown-unknown`, run the output through `wasm-bindgen --target web`, and load it
+//! from a page. A whole application, built with wasm-pack and tested in browsers, is
+//! `examples/app/`.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    use eventsource_wasm::api::rust::{EventSource, SseEvent};
+    use eventsource_wasm::{EventSource, SseEvent};
     use std::time::Duration;
 
     fn log(line: &str) {
@@ -15,12 +16,15 @@ fn main() {
     }
 
     wasm_bindgen_futures::spawn_local(async {
-        let mut source = match EventSource::builder("/events").heartbeat_timeout(Duration::from_secs(30)).connect() {
+        let source = EventSource::builder("http://127.0.0.1:3000/event-stream")
+            .heartbeat_timeout(Duration::from_secs(30))
+            .connect();
+        let mut source = match source {
             Ok(source) => source,
             Err(e) => return log(&e.to_string()),
         };
         log(&format!("connecting to {} over {}", source.url(), source.transport()));
-        // The source lives as long as this loop: dropping it would close the connection.
+        // The source lives as long as this loop: dropping it closes the connection.
         while let Some(event) = source.next().await {
             match event {
                 SseEvent::Open => log("open"),

@@ -36,13 +36,16 @@ const CREDENTIALS = ['omit', 'same-origin', 'include'];
 /**
  * What the environment offers, as bits: 1 a native EventSource, 2 fetch with streamed bodies
  * (and AbortController: Chromium 43–65 streamed bodies but could not abort), 4 XHR, 8 XHR with
- * progress events, 16 what the CORS probe needs (see `failed`).
+ * progress events, 16 what the CORS probe needs (see `failed`): fetch and AbortController, in
+ * an environment that is not cross-origin isolated (there a no-cors request to a server that
+ * sends no Cross-Origin-Resource-Policy fails like a network error, so it would tell nothing).
  */
 export function facts() {
   const abortable = typeof AbortController === 'function';
   const fetchStreams = platformFetch && typeof Response === 'function' && 'body' in Response.prototype &&
     typeof ReadableStream === 'function' && abortable;
-  return (NativeEventSource ? 1 : 0) | (fetchStreams ? 2 : 0) | (Xhr ? 4 | ('onprogress' in Xhr.prototype ? 8 : 0) : 0) | (platformFetch && abortable ? 16 : 0);
+  const probe = platformFetch && abortable && !g.crossOriginIsolated;
+  return (NativeEventSource ? 1 : 0) | (fetchStreams ? 2 : 0) | (Xhr ? 4 | ('onprogress' in Xhr.prototype ? 8 : 0) : 0) | (probe ? 16 : 0);
 }
 
 /** The environment's origin ('' where it has none, as in Node.js). */
