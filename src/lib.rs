@@ -85,7 +85,7 @@ pub mod api;
 pub mod engine;
 pub use api::rust::{
     Builder, Credentials, Error, ErrorReason, EventSource, LastEventIdIn, Lifecycle, Message, ReadyState, Reconnect,
-    ReconnectInfo, RetryPolicy, SseEvent, Transport,
+    ReconnectInfo, RetryPolicy, SseEvent, StreamSource, Transport,
 };
 pub use engine::{connection, mime, parser, policy, url};
 

@@ -5,6 +5,7 @@
 
 mod driver;
 pub mod rust;
+mod stream_source;
 
 #[cfg(all(target_arch = "wasm32", feature = "web"))]
 mod host;

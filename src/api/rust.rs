@@ -47,6 +47,7 @@ use crate::engine::options::{
 use crate::engine::policy::Millis;
 use crate::engine::source::ErrorReport;
 
+pub use super::stream_source::StreamSource;
 pub use crate::engine::connection::ReadyState;
 pub use crate::engine::options::{Credentials, LastEventIdIn, Lifecycle};
 pub use crate::engine::policy::RetryPolicy;
