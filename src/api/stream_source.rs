@@ -19,7 +19,10 @@ use super::rust::{Error, Message, SseEvent};
 use crate::engine::connection::ReadyState;
 use crate::engine::source::{Command, ResponseInfo, Source};
 
-/// Server-sent events parsed from a stream of byte chunks; see the [module documentation](self).
+/// Server-sent events parsed from a stream of byte chunks the application already has (a
+/// response body, a `bytes_stream()`): the standard's parser, and no request of its own, so no
+/// reconnect; the stream's end or error closes the source. Needs no JavaScript host: it works on
+/// every target.
 ///
 /// ```
 /// use eventsource_wasm::api::rust::{SseEvent, StreamSource};
