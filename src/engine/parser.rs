@@ -281,6 +281,7 @@ impl Parser {
             return Ok(());
         }
         let (field, value) = match memchr::memchr(b':', line) {
+            Some(0) if !self.comments => return Ok(()), // a comment nobody asked for
             Some(i) => {
                 let (field, v) = line.split_at_checked(i).unwrap_or_default();
                 let v = v.get(1..).unwrap_or_default();
@@ -289,8 +290,8 @@ impl Parser {
             None => (line, &[][..]),
         };
         match field {
-            // A comment: the line starts with a colon.
-            b"" if self.comments => {
+            // A comment (the line starts with a colon), asked for.
+            b"" => {
                 self.comment.clear();
                 push_lossy(&mut self.comment, value);
                 out(Output::Comment { text: &self.comment, id: &self.last_event_id });
