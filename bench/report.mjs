@@ -264,6 +264,20 @@ export function formatReport({ meta, runs, workloads, clients, startupClients, t
   if (notes.length) {
     out.push(...notes.map((n, i) => `[^${i + 1}]: ${n}`), '');
   }
+  // The figures the README quotes (scripts/readme-figures.mjs reads them from here, so that the
+  // README can only quote the last report).
+  const ratio = (a, b) => (Number.isFinite(a / b) ? Math.round((a / b) * 100) / 100 : null);
+  const figures = {
+    date: meta.date,
+    rounds: meta.rounds,
+    quick: !!meta.quick,
+    load: meta.load,
+    throughput: Object.fromEntries(clients.filter((c) => c !== 'native').map((c) => [c, Object.fromEntries(throughputIds.map((id) => [id, fig[id][c] && !fig[id][c].failure && fig[id].native ? ratio(fig[id][c].eps, fig[id].native.eps) : null]))])),
+    heap: Object.fromEntries(clients.filter((c) => c !== 'native').map((c) => [c, Object.fromEntries(throughputIds.map((id) => [id, fig[id][c] && !fig[id][c].failure && fig[id].native ? ratio(fig[id][c].heap, fig[id].native.heap) : null]))])),
+    latency: Object.fromEntries(Object.entries(lat).filter(([, l]) => !l.failure).map(([c, l]) => [c, { p50: Math.round(l.p50 * 100) / 100, p99: Math.round(l.p99 * 100) / 100 }])),
+    startup: Object.fromEntries(Object.entries(start).filter(([, s]) => !s.failure).map(([c, s]) => [c, { ms: Math.round(s.ms * 10) / 10, construct: Math.round(s.construct * 100) / 100 }])),
+  };
+  out.push(`<!-- figures ${JSON.stringify(figures)} -->`, '');
   return out.join('\n');
 }
 

@@ -9,7 +9,7 @@
 
 import wasmHex from '../pkg/engine-inline.js';
 import { facts, origin } from './host.js';
-import { ERROR_TYPE, HEADERS_KEY, OPTION_NAMES, TAG_BAD_HEADERS, TAG_BOOL, TAG_FUNCTION, TAG_HEADERS, TAG_NULL, TAG_NUMBER, TAG_OBJECT, TAG_OTHER, TAG_STRING } from './protocol.js';
+import { ERROR_SYNTAX, ERROR_TYPE, HEADERS_KEY, OPTION_NAMES, TAG_BAD_HEADERS, TAG_BOOL, TAG_FUNCTION, TAG_HEADERS, TAG_NULL, TAG_NUMBER, TAG_OBJECT, TAG_OTHER, TAG_STRING } from './protocol.js';
 
 /** The engine's exports (esw_*), once it runs. */
 export let x = null;
@@ -185,5 +185,5 @@ export function readOptions(init) {
 /** The engine's refusal as the exception the standard's constructor would throw. */
 export function optionError(kind) {
   const message = `Failed to construct 'EventSource': ${text()}`;
-  return kind === ERROR_TYPE ? new TypeError(message) : new DOMException(message, 'NotSupportedError');
+  return kind === ERROR_TYPE ? new TypeError(message) : new DOMException(message, kind === ERROR_SYNTAX ? 'SyntaxError' : 'NotSupportedError');
 }

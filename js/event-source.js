@@ -23,6 +23,25 @@ const OPEN = 1;
 const CLOSED = 2;
 const internals = new WeakMap();
 const details = new WeakMap();
+// The stream EventSource.fromReadableStream hands to the constructor it calls.
+let adopting = null;
+
+// What each reason means, for `event.message` (the `eventsource` package's field).
+const SENTENCES = {
+  network: 'the connection failed',
+  'end-of-stream': 'the server ended the stream',
+  'http-status': 'the server answered with an error status',
+  'content-type': 'the response is not text/event-stream',
+  timeout: 'no data arrived within heartbeatTimeout',
+  'size-limit': 'an event was larger than maxEventSize',
+  'gave-up': 'the reconnection policy gave up',
+  aborted: 'the request was aborted',
+  cors: 'the response was refused by CORS',
+  'url-scheme': 'the URL cannot be fetched',
+  'not-a-response': 'fetch gave no response with a readable body',
+  native: "the browser's EventSource reported an error",
+  internal: 'a bug in eventsource-wasm closed this source',
+};
 
 function arity(name, count) {
   if (count < 2) throw new TypeError(`Failed to execute '${name}' on 'EventTarget': 2 arguments required, but only ${count} present.`);
@@ -35,7 +54,7 @@ function arity(name, count) {
 export class EventSourceErrorEvent extends Event {
   constructor(type, init = {}) {
     super(type, init);
-    details.set(this, [init.reason ?? '', init.status ?? 0, init.statusText ?? '', init.reconnectDelay ?? null, init.body ?? '', init.headers]);
+    details.set(this, [init.reason ?? '', init.status ?? 0, init.statusText ?? '', init.reconnectDelay ?? null, init.message, init.body ?? '', init.headers]);
   }
 
   /** Why: 'network', 'end-of-stream', 'http-status', 'content-type', 'timeout', 'size-limit', 'gave-up', 'aborted', 'internal' (a bug in this library; this source is closed, others go on), or 'native' (the browser's own class decided and said nothing more). */
@@ -45,12 +64,21 @@ export class EventSourceErrorEvent extends Event {
   get statusText() { return details.get(this)[2]; }
   /** Milliseconds until the next attempt, or null when the source is closed. */
   get reconnectDelay() { return details.get(this)[3]; }
+  /** What happened, as a sentence (as the `eventsource` package's error events tell it). */
+  get message() {
+    const [reason, status, statusText, , message] = details.get(this);
+    if (message !== undefined) return message;
+    const what = SENTENCES[reason] || reason;
+    return status ? `${what} (HTTP ${status}${statusText ? ` ${statusText}` : ''})` : what;
+  }
+  /** The HTTP status, when a response caused it (as the `eventsource` package's `code`). */
+  get code() { return details.get(this)[1] || undefined; }
   /** The start of the refused response's body, as text ('' for other errors). */
-  get body() { return details.get(this)[4]; }
+  get body() { return details.get(this)[5]; }
   /** The refused response's headers, those CORS lets the page see (empty for other errors; null without `Headers`). */
   get headers() {
     const d = details.get(this);
-    return (d[6] ??= typeof Headers === 'function' ? new Headers(d[5]) : null);
+    return (d[7] ??= typeof Headers === 'function' ? new Headers(d[6]) : null);
   }
 }
 
@@ -74,7 +102,10 @@ export class EventSource extends EventTarget {
       // straight from its listener to ours (no strings copied through wasm).
       native: null,
       forwarded: new Set(),
-      relay: (event) => listeners.relay(event),
+      relay: (event) => {
+        me.lastNative = event;
+        listeners.relay(event);
+      },
     };
     internals.set(this, me);
     // Messages, the per-chunk case, go straight to the listener lists (see deliverPacked).
@@ -82,7 +113,9 @@ export class EventSource extends EventTarget {
     const init = eventSourceInitDict;
     const href = `${url}`;
     let src;
-    if (!engineReady()) {
+    if (adopting) {
+      src = Source.fromStream(adopting, emit);
+    } else if (!engineReady()) {
       src = deferredSource(href, init, emit);
     } else if (init !== null && typeof init === 'object' && init.share) {
       // Checked now, as the constructor must; connected once the sharing code is in.
@@ -95,6 +128,7 @@ export class EventSource extends EventTarget {
       src = new Source(href, init, emit);
     }
     me.src = src;
+    me.source = src; // kept after close, for the getters below
     me.url = src.url;
     me.withCredentials = src.withCredentials;
     me.transport = src.transport;
@@ -105,8 +139,37 @@ export class EventSource extends EventTarget {
   get url() { return internals.get(this).url; }
   get withCredentials() { return internals.get(this).withCredentials; }
   get readyState() { return internals.get(this).state; }
-  /** Which transport carries this source: 'native', 'fetch', 'xhr' or 'longpoll'. Not in the standard. */
+  /** Which transport carries this source: 'native', 'fetch', 'xhr', 'longpoll' or 'stream'. Not in the standard. */
   get transport() { return internals.get(this).transport; }
+  /** The last event ID (coming to the standard with EventSource.fromReadableStream). */
+  get lastEventId() {
+    const me = internals.get(this);
+    if (me.lastNative) return me.lastNative.lastEventId;
+    return me.source.lastEventId ?? '';
+  }
+  /** The reconnection time in ms (the server's `retry:`, else the default). */
+  get reconnectionTime() { return internals.get(this).source.reconnectionTime ?? 3000; }
+
+  /**
+   * An EventSource fed from a ReadableStream of bytes (a `fetch()` POST response, say) instead
+   * of a request of its own: the standard's parser, no reconnect; the stream's end or error
+   * closes it. From the coming standard (whatwg/html#12272).
+   */
+  static fromReadableStream(stream) {
+    if (arguments.length < 1) throw new TypeError("Failed to execute 'fromReadableStream' on 'EventSource': 1 argument required, but only 0 present.");
+    adopting = stream;
+    try {
+      return new EventSource('about:event-stream');
+    } finally {
+      adopting = null;
+    }
+  }
+
+  /** Drops what was buffered of an event not yet dispatched, so that a new stream can be piped in. */
+  reset() {
+    const me = internals.get(this);
+    if (me.src && me.src.reset) me.src.reset();
+  }
 
   get onopen() { return handler(this, 'open'); }
   set onopen(value) { setHandler(this, 'open', value); }
@@ -335,3 +398,9 @@ Object.defineProperty(EventSource, 'name', { value: 'EventSource' });
 Object.defineProperty(EventSourceErrorEvent, 'name', { value: 'EventSourceErrorEvent' });
 // Lets the host recognise this class if it is installed as the global EventSource.
 Object.defineProperty(EventSource, '__eventsourceWasm', { value: true });
+// The `eventsource` package's marker of a class whose `fetch` option may be replaced.
+Object.defineProperty(EventSource, Symbol.for('eventsource.supports-fetch-override'), { value: true });
+// `using source = new EventSource(url)` closes it at the end of the block.
+if (typeof Symbol.dispose === 'symbol') {
+  Object.defineProperty(EventSource.prototype, Symbol.dispose, { value() { this.close(); }, writable: true, configurable: true });
+}

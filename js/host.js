@@ -14,6 +14,8 @@
 //   REPORT_TEXT (string, handedOver)           XHR: new text of the body, and how much of
 //                                              responseText has been handed over → whether to go on
 //   REPORT_END, REPORT_NETWORK_ERROR, REPORT_ABORTED   the request is over (aborted: by someone else)
+//   REPORT_CORS            it failed, and the server answers a no-cors request: CORS refused it
+//   REPORT_NOT_A_RESPONSE  an application's fetch gave no response with a readable body
 // Nothing is reported after the request's `abort` function was called.
 
 export const REPORT_RESPONSE = 0;
@@ -22,6 +24,8 @@ export const REPORT_TEXT = 2;
 export const REPORT_END = 3;
 export const REPORT_NETWORK_ERROR = 4;
 export const REPORT_ABORTED = 5;
+export const REPORT_CORS = 6;
+export const REPORT_NOT_A_RESPONSE = 7;
 
 const g = globalThis;
 // Captured when the package loads: a page that then installs our class as the global
@@ -34,12 +38,13 @@ const CREDENTIALS = ['omit', 'same-origin', 'include'];
 /**
  * What the environment offers, as bits: 1 a native EventSource, 2 fetch with streamed bodies
  * (and AbortController: Chromium 43–65 streamed bodies but could not abort), 4 XHR, 8 XHR with
- * progress events.
+ * progress events, 16 what the CORS probe needs (see `failed`).
  */
 export function facts() {
+  const abortable = typeof AbortController === 'function';
   const fetchStreams = platformFetch && typeof Response === 'function' && 'body' in Response.prototype &&
-    typeof ReadableStream === 'function' && typeof AbortController === 'function';
-  return (NativeEventSource ? 1 : 0) | (fetchStreams ? 2 : 0) | (Xhr ? 4 | ('onprogress' in Xhr.prototype ? 8 : 0) : 0);
+    typeof ReadableStream === 'function' && abortable;
+  return (NativeEventSource ? 1 : 0) | (fetchStreams ? 2 : 0) | (Xhr ? 4 | ('onprogress' in Xhr.prototype ? 8 : 0) : 0) | (platformFetch && abortable ? 16 : 0);
 }
 
 /** The environment's origin ('' where it has none, as in Node.js). */
@@ -67,26 +72,31 @@ export function resolve(url) {
 }
 
 /**
- * Starts a request; returns the function that aborts it. `headers` alternates names and values;
- * `credentials` is 0 omit, 1 same-origin, 2 include. A request that cannot even be made (an
- * unusable header, say) is reported as a network error, asynchronously like any other.
+ * Starts a request; returns the function that aborts it. `flags`: 1 over XHR (else fetch), 4
+ * cross-origin (a failure is then looked at twice, see `failed`); `headers` alternates names and
+ * values; `credentials` is 0 omit, 1 same-origin, 2 include. A request that cannot even be made
+ * (an unusable header, say) is reported as a network error, asynchronously like any other.
  *
  * The request goes out in a microtask, at the end of the current script's task: a page's first
  * `fetch()` costs milliseconds, which would otherwise be the constructor's (the browser's own
  * EventSource also fetches after its constructor has returned).
  */
-export function request(report, xhr, url, method, headers, body, credentials, customFetch) {
-  const state = { done: false, stop: null };
+export function request(report, flags, url, method, headers, body, credentials, customFetch) {
+  // responded: the response passed CORS, so a later failure is the network's.
+  const state = { done: false, stop: null, responded: false };
+  const mode = CREDENTIALS[credentials];
   const fail = (error) => {
-    if (!state.done) {
-      state.done = true;
-      report(error && error.name === 'AbortError' ? REPORT_ABORTED : REPORT_NETWORK_ERROR);
-    }
+    if (state.done) return;
+    state.done = true;
+    if (error && error.name === 'AbortError') report(REPORT_ABORTED);
+    else if (error === NOT_A_RESPONSE) report(REPORT_NOT_A_RESPONSE);
+    else if (flags & 4 && !state.responded && platformFetch && typeof AbortController === 'function') failed(report, url, mode);
+    else report(REPORT_NETWORK_ERROR);
   };
   queueMicrotask(() => {
     if (state.done) return;
     try {
-      (xhr ? viaXhr : viaFetch)(state, report, fail, url, method, headers, body, CREDENTIALS[credentials], customFetch);
+      (flags & 1 ? viaXhr : viaFetch)(state, report, fail, url, method, headers, body, mode, customFetch);
     } catch (error) {
       fail(error);
     }
@@ -96,6 +106,25 @@ export function request(report, xhr, url, method, headers, body, credentials, cu
     state.done = true;
     if (state.stop) state.stop();
   };
+}
+
+const NOT_A_RESPONSE = {};
+
+/**
+ * A cross-origin request failed. `fetch` (and XHR) report a CORS refusal and a network error
+ * alike, so ask the server once more with a `no-cors` HEAD request, which no CORS rule can
+ * refuse and which carries no body: if the server answers anything, CORS refused the first (the
+ * standard fails the connection then), else the network failed (the standard reconnects).
+ */
+function failed(report, url, credentials) {
+  const controller = new AbortController();
+  platformFetch.call(g, url, { method: 'HEAD', mode: 'no-cors', credentials, cache: 'no-store', signal: controller.signal }).then(
+    () => {
+      controller.abort();
+      report(REPORT_CORS);
+    },
+    () => report(REPORT_NETWORK_ERROR),
+  );
 }
 
 function viaFetch(state, report, fail, url, method, headers, body, credentials, customFetch) {
@@ -114,17 +143,18 @@ function viaFetch(state, report, fail, url, method, headers, body, credentials, 
   // Any thenable, as `await` would take it.
   Promise.resolve(customFetch ? customFetch(url, init) : platformFetch.call(g, url, init)).then((response) => {
     if (state.done) return;
-    if (!(typeof Response === 'function' && response instanceof Response)) return fail(null);
-    const h = response.headers;
-    if (!report(REPORT_RESPONSE, response.status, response.statusText, h.get('content-type'), h.get('retry-after'), h.get('date'), response.url, () => [...h]) || state.done) {
+    // An application's fetch may give anything: a response is what has a status and headers.
+    const h = response && response.headers;
+    if (!h || typeof h.get !== 'function' || typeof response.status !== 'number') return fail(NOT_A_RESPONSE);
+    state.responded = true;
+    // (Array.from: an application's response may have headers that are not iterable.)
+    if (!report(REPORT_RESPONSE, response.status, response.statusText, h.get('content-type'), h.get('retry-after'), h.get('date'), response.url, () => Array.from(h)) || state.done) {
       // Closed meanwhile, or refused without wanting the body (the engine aborts the request).
       return;
     }
-    if (!response.body) {
-      state.done = true;
-      return report(REPORT_END);
-    }
-    readBody(state, report, fail, response.body);
+    const stream = response.body;
+    if (!stream || typeof stream.getReader !== 'function') return fail(NOT_A_RESPONSE);
+    readBody(state, report, fail, stream);
   }, fail);
 }
 
@@ -158,6 +188,8 @@ function readBody(state, report, fail, body) {
   }
   const byob = reader !== null;
   if (!byob) reader = body.getReader();
+  // A stream of the application's own (no request to abort): stopping cancels it.
+  if (!state.stop) state.stop = () => reader.cancel().catch(() => {});
   const onRead = (result) => {
     if (state.done) return;
     if (result.done) {
@@ -181,6 +213,35 @@ function readBody(state, report, fail, body) {
   next();
 }
 
+/**
+ * Reads a stream of bytes the application supplies (EventSource.fromReadableStream) as if it
+ * were the body of a response: the first read, once it settles, is reported as a response
+ * (200, text/event-stream), then its chunks and its end. Returns the function that cancels it.
+ * Throws a TypeError for a stream that is locked (or is no stream).
+ */
+export function readStream(stream, report) {
+  if (!stream || typeof stream.getReader !== 'function' || stream.locked) {
+    throw new TypeError("Failed to execute 'fromReadableStream' on 'EventSource': the stream is locked or not a ReadableStream.");
+  }
+  const state = { done: false, stop: null, responded: true };
+  let first = true;
+  const announce = () => {
+    first = false;
+    return report(REPORT_RESPONSE, 200, '', 'text/event-stream', null, null, '');
+  };
+  const fail = () => {
+    if (state.done) return;
+    state.done = true;
+    report(REPORT_NETWORK_ERROR);
+  };
+  readBody(state, (kind, chunk) => (first && !announce() ? false : report(kind, chunk)), fail, stream);
+  return () => {
+    if (state.done) return;
+    state.done = true;
+    state.stop();
+  };
+}
+
 // New XHR text goes to the engine in slices of at most this many UTF-16 units: a progress event
 // can bring megabytes, and the engine should see (and be able to refuse) a huge line before
 // all of it is copied into its memory.
@@ -191,7 +252,7 @@ function viaXhr(state, report, fail, url, method, headers, body, credentials) {
   let offset = 0;
   let headersSeen = false;
   const detach = () => {
-    x.onreadystatechange = x.onprogress = null;
+    x.onreadystatechange = x.onprogress = x.onabort = null;
   };
   state.stop = () => {
     // Handlers go first: abort() fires events synchronously.
@@ -228,19 +289,23 @@ function viaXhr(state, report, fail, url, method, headers, body, credentials) {
     if (ready >= 2 && !headersSeen) {
       const status = x.status;
       // A network or CORS failure reaches DONE with status 0 and no headers.
-      if (status === 0) return end(REPORT_NETWORK_ERROR);
+      if (status === 0) {
+        detach();
+        return fail(null);
+      }
       // Firefox (in workers) can show a status with no headers at all when the request has in
       // fact just failed: decide at the next state, where a failure reads status 0.
       const all = x.getAllResponseHeaders();
       if (ready < 4 && !all) return;
       headersSeen = true;
+      state.responded = true;
       // Asking for a header CORS does not expose logs an error in Chromium: ask only when the
       // answer matters (Retry-After on 429 and 503; Date only to measure a Retry-After date).
       const retryAfter = status === 429 || status === 503 ? x.getResponseHeader('retry-after') : null;
       const date = retryAfter && !/^\s*\d/.test(retryAfter) ? x.getResponseHeader('date') : null;
       // Lines of `name: value` (taken now: abort() forgets them), as pairs when asked.
-      const pairs = () => (all.match(/.+/g) || []).map((line) => line.split(/: ?(.*)/, 2));
-      if (!report(REPORT_RESPONSE, status, x.statusText, x.getResponseHeader('content-type'), retryAfter, date, x.responseURL || url, pairs) || state.done) {
+      const seen = () => (all.match(/.+/g) || []).map((line) => line.split(/: ?(.*)/, 2));
+      if (!report(REPORT_RESPONSE, status, x.statusText, x.getResponseHeader('content-type'), retryAfter, date, x.responseURL || url, seen) || state.done) {
         return;
       }
     }
@@ -248,12 +313,19 @@ function viaXhr(state, report, fail, url, method, headers, body, credentials) {
     if (ready === 3) deliver();
     else if (ready === 4) {
       // A failure mid-body turns the response into a network error, whose status is 0.
-      if (x.status === 0) end(REPORT_NETWORK_ERROR);
+      if (x.status === 0) {
+        detach();
+        fail(null);
+      }
       else if (deliver()) end(REPORT_END);
     }
   };
   x.onprogress = () => {
     if (headersSeen && !state.done) deliver();
+  };
+  // Aborted by someone else than us (window.stop(), say): ours detaches the handlers first.
+  x.onabort = () => {
+    if (!state.done) end(REPORT_ABORTED);
   };
   x.send(body === undefined ? null : body);
 }

@@ -27,6 +27,15 @@ export function later(info, load, emit) {
     free() {
       if (stub.real) stub.real.free();
     },
+    get lastEventId() {
+      return stub.real ? stub.real.lastEventId : '';
+    },
+    get reconnectionTime() {
+      return stub.real ? stub.real.reconnectionTime : undefined;
+    },
+    reset() {
+      if (stub.real && stub.real.reset) stub.real.reset();
+    },
   };
   load().then(
     (make) => {

@@ -18,11 +18,12 @@ export const TAG_HEADERS = 7;
 export const TAG_BAD_HEADERS = 8;
 export const TAG_OTHER = 9;
 
-// The exception an option error becomes.
+// The exception an option error becomes (else a NotSupportedError).
 export const ERROR_TYPE = 1;
+export const ERROR_SYNTAX = 3;
 
 // What the engine asks for (esw_poll).
-export const CMD_REQUEST = 0; // nums: generation, flags (1 XHR, 2 body), credentials; text: URL, method, header names and values, one per line
+export const CMD_REQUEST = 0; // nums: generation, flags (1 XHR, 2 body, 4 cross-origin), credentials; text: URL, method, header names and values, one per line
 export const CMD_ASK_HEADERS = 1; // nums: generation, attempt; text: last event ID
 export const CMD_ABORT = 2;
 export const CMD_OPEN = 3; // text: origin
@@ -34,6 +35,8 @@ export const CMD_TRANSPORT = 6; // text: the transport's name
 export const END_CLEAN = 0;
 export const END_NETWORK_ERROR = 1;
 export const END_ABORTED = 2;
+export const END_CORS = 3;
+export const END_NOT_A_RESPONSE = 4;
 
 // What the reconnect hook decided (esw_decide).
 export const DECIDE_PROCEED = 0;

@@ -4,7 +4,7 @@
 // through one function, `emit(kind, text, num, extra, more)` (kinds in js/protocol.js), once per chunk
 // of events rather than once per event: each crossing into wasm has a fixed cost.
 
-import { cancel, closeNative, hidden, listen, native, now, request, resolve, timer, wallClock, watch, REPORT_BYTES, REPORT_RESPONSE, REPORT_TEXT } from './host.js';
+import { cancel, closeNative, hidden, listen, native, now, readStream, request, resolve, timer, wallClock, watch, REPORT_BYTES, REPORT_RESPONSE, REPORT_TEXT } from './host.js';
 import { headerLines, numbers, optionError, panicMessage, put, putBytes, readOptions, text, x } from './core.js';
 import {
   CMD_ABORT, CMD_ASK_HEADERS, CMD_ASK_RECONNECT, CMD_ERROR, CMD_OPEN, CMD_REQUEST, CMD_TRANSPORT,
@@ -16,6 +16,9 @@ import {
 /** Checks `url` and `init` as the constructor does; returns [href, options handle, choice]. */
 function prepare(url, init) {
   const href = resolve(url);
+  // The platform's URL parser may be laxer than the standard's (Chromium's takes spaces in a host).
+  const invalid = x.esw_check_url(put(href));
+  if (invalid) throw optionError(invalid);
   const options = readOptions(init);
   const choice = x.esw_choose(options);
   if (choice < 0) throw optionError(-choice);
@@ -60,7 +63,46 @@ export class Source {
     const lifecycle = x.esw_lifecycle_bits(options);
     this.h = x.esw_create(options, choice, hidden() ? 1 : 0, Math.random() * 9007199254740992, put(href));
     if (lifecycle) this.unwatch = watch(lifecycle, (what) => this.step(() => x.esw_lifecycle(this.h, now(), what)));
-    this.step(null);
+    // What the engine asks first (its request, or for a URL that cannot be fetched, its error)
+    // is done once the constructor has returned: events are never dispatched from inside it.
+    queueMicrotask(() => this.step(null));
+  }
+
+  /**
+   * A source fed from `stream` (EventSource.fromReadableStream): the engine parses it as a
+   * response body; its end or error closes the source. Throws a TypeError for a locked stream.
+   */
+  static fromStream(stream, emit) {
+    const source = Object.create(Source.prototype);
+    Object.assign(source, { url: 'about:event-stream', withCredentials: false, transport: 'stream', emit, h: 0, abort: null, timer: null, at: Infinity, unwatch: null, es: null, types: null, origin: 'null', fns: {} });
+    source.h = x.esw_stream(Math.random() * 9007199254740992);
+    try {
+      source.abort = readStream(stream, source.reporter(1));
+    } catch (error) {
+      x.esw_free(source.h);
+      throw error;
+    }
+    return source;
+  }
+
+  /** The last event ID (kept once the source is freed). */
+  get lastEventId() {
+    if (this.h) {
+      x.esw_last_event_id(this.h);
+      this.lastId = text();
+    }
+    return this.lastId ?? '';
+  }
+
+  /** The reconnection time in use, in ms (kept once the source is freed). */
+  get reconnectionTime() {
+    if (this.h) this.retryMs = x.esw_reconnection_time(this.h);
+    return this.retryMs ?? 3000;
+  }
+
+  /** Drops what was buffered of an event not yet dispatched (the last event ID stays). */
+  reset() {
+    if (this.h) x.esw_reset(this.h);
   }
 
   /** Checks `url` and `init` as the constructor does, without connecting: what a source would be. */
@@ -100,7 +142,7 @@ export class Source {
           const credentials = n[2];
           const lines = text().split('\n');
           const fns = this.fns;
-          this.abort = request(this.reporter(generation), flags & 1, lines[0], lines[1], lines.slice(2), flags & 2 ? fns.body : undefined, credentials, fns.fetch);
+          this.abort = request(this.reporter(generation), flags, lines[0], lines[1], lines.slice(2), flags & 2 ? fns.body : undefined, credentials, fns.fetch);
           break;
         }
         case CMD_ASK_HEADERS:
@@ -266,7 +308,12 @@ export class Source {
 
   free() {
     this.release();
-    if (this.h) x.esw_free(this.h);
+    if (this.h) {
+      // Keep what the getters tell after the engine lets go.
+      this.lastId = this.lastEventId;
+      this.retryMs = this.reconnectionTime;
+      x.esw_free(this.h);
+    }
     this.h = 0;
   }
 

@@ -1,4 +1,4 @@
-//! Tests of `src/engine/source.rs` for what a source adds around its connection and that the
+//! Tests of `src/engine/source.rs` (issue #22) for what a source adds around its connection and that the
 //! connection tests cannot see: the body of a refused response read for its error (limit, time
 //! limit, cut characters, close), comments reported in stream order, and the page's freezing.
 //! A small driver plays the face: it reports what the host saw and drains the commands.
@@ -15,13 +15,8 @@ use eventsource_wasm::parser::Output;
 const URL: &str = "http://example.com/s";
 
 fn platform() -> Platform {
-    Platform {
-        native: true,
-        fetch_streaming: true,
-        xhr: true,
-        xhr_streaming: true,
-        origin: Some("http://example.com".into()),
-    }
+    // Native, fetch streaming, XHR, XHR streaming, the CORS probe.
+    Platform::from_bits(0b11111, Some("http://example.com".into()))
 }
 
 struct Face {
@@ -205,6 +200,16 @@ fn the_body_is_decoded_as_utf8_and_a_character_cut_by_the_limit_is_replaced() {
     f.bytes(b"a\xFFb");
     f.source.on_end(f.generation, 1);
     assert_eq!(refused(f.commands()).body.as_deref(), Some("a\u{FFFD}b"));
+}
+
+#[test]
+fn a_refused_response_without_a_body_stream_reports_at_once() {
+    // fetch gives a 204 no body stream at all; the host says so.
+    let mut f = Face::new(Options::default());
+    assert!(f.respond(204, None));
+    f.source.on_not_a_response(f.generation);
+    let e = refused(f.commands());
+    assert_eq!((e.kind, e.status, e.body.as_deref()), (ErrorKind::Status, 204, Some("")));
 }
 
 #[test]

@@ -133,7 +133,8 @@ async fn bytes_split_anywhere_give_the_same_events() {
 
 async fn split_bytes(transport: &str) {
     // A BOM, CRLF/CR/LF, a CR at the end of one write and its LF in the next, and a
-    // four-byte character split across writes, delivered one byte per write.
+    // four-byte character split across writes, delivered one byte per write. (WebKit's XHR
+    // keeps a BOM split over reads in `responseText`; the XHR transport drops it.)
     let stream = "\u{feff}data: a\u{1F600}b\r\n\r\nid: 7\rdata: c\r\ndata: d\n\n:c\nevent: x\ndata\n\n";
     let k = key("split");
     let url = format!("{}/raw?b64={}&chunk=1&delay=1&key={k}", srv(3), b64url(stream.as_bytes()));
@@ -177,7 +178,7 @@ async fn fails_on_204_500_and_wrong_content_type() {
 }
 
 #[wasm_bindgen_test]
-async fn reconnects_after_a_drop_with_the_last_event_id_in_the_query() {
+async fn reconnects_after_a_drop_with_the_last_event_id_in_the_query_in_webkit_longpoll_just_polls_again() {
     for t in CORE_TRANSPORTS {
         drop_and_resume(t).await;
     }
@@ -213,8 +214,14 @@ async fn drop_and_resume(transport: &str) {
     if transport == "fetch" {
         assert_eq!(drops, 2, "fetch reads every byte before the drop");
     }
+    // WebKit ends a chunked body cut by the server as if it were complete (see `cut_reason`):
+    // long polling sees two finished polls, asks again each time, and reports nothing.
+    if transport == "longpoll" && in_webkit() {
+        assert_eq!(drops, 0, "longpoll in WebKit: {:?}", rec.all());
+        expected_ids.extend([Some("2".to_owned()), Some("4".to_owned())]);
+    }
     let log = request_log(&k).await;
-    assert_eq!(log.len(), drops + 1);
+    assert_eq!(log.len(), expected_ids.len(), "{transport}: requests");
     // Cross-origin: the id travels in the query, so the request stays CORS-simple.
     assert!(log.iter().all(|(m, _, _)| m == "GET"), "no preflight: {log:?}");
     let sent: Vec<Option<String>> = log.iter().map(|l| l.2.clone()).collect();
@@ -390,7 +397,14 @@ async fn xhr_recycles_its_growing_buffer_without_losing_an_event() {
     let k = key("recycle");
     let n = 200_000;
     let src = rec.open(&format!("{}/burst?n={n}&size=32&key={k}", srv(13)), init("xhr")).unwrap();
-    rec.until(60000, "all events", |_| rec.events().len() >= n).await;
+    // Done when the last batch ends with id n (the checks below see every event). Unpacking
+    // everything at each batch would be quadratic: WebKit hands over many small batches, and
+    // its page spent the whole minute unpacking.
+    let last = n.to_string();
+    rec.until(60000, "the last event", |s| {
+        s.last().is_some_and(|e| e.kind == MESSAGES && e.text.split('\r').rev().nth(2) == Some(last.as_str()))
+    })
+    .await;
     let events = rec.events();
     assert_eq!(events.len(), n, "events were repeated");
     for (i, e) in events.iter().enumerate() {

@@ -79,6 +79,14 @@ pub enum ErrorKind {
     /// The request was aborted by something other than `close()` (the platform, or an
     /// application-supplied `fetch`). The standard fails the connection.
     Aborted,
+    /// The response failed the CORS check (the server answered, but did not allow this origin,
+    /// or refused a preflight): futile to retry, so the connection fails, as browsers do.
+    Cors,
+    /// The URL's scheme cannot be fetched (not http, https, data or blob): futile to retry.
+    UrlScheme,
+    /// An application `fetch` resolved to something that is not a response with a readable
+    /// body: a programming error, futile to retry.
+    NotAResponse,
 }
 
 impl ErrorKind {
@@ -93,6 +101,9 @@ impl ErrorKind {
             ErrorKind::TooLarge => "size-limit",
             ErrorKind::GaveUp => "gave-up",
             ErrorKind::Aborted => "aborted",
+            ErrorKind::Cors => "cors",
+            ErrorKind::UrlScheme => "url-scheme",
+            ErrorKind::NotAResponse => "not-a-response",
         }
     }
 }
@@ -183,6 +194,9 @@ pub struct Config {
     pub seed: u64,
     /// What the end of a response body means.
     pub end_of_body: EndOfBody,
+    /// Reconnect at all. Off for a source fed from a stream the application supplies: it cannot
+    /// be reopened, so its end or error fails the connection.
+    pub reconnect: bool,
     /// Switch to [`EndOfBody::PollAgain`] (and say so with [`Action::Buffered`]) when a response
     /// looks held back by a buffering proxy: it lasted a while, then delivered two or more
     /// events all at once, just as it ended.
@@ -201,6 +215,7 @@ impl Default for Config {
             retry: RetryPolicy::default(),
             seed: 0x9E37_79B9_7F4A_7C15,
             end_of_body: EndOfBody::Reconnect,
+            reconnect: true,
             detect_buffering: false,
             comments: false,
         }
@@ -586,6 +601,41 @@ impl Connection {
         }
     }
 
+    /// "Fail the connection" now, whatever the phase (unless closed): CLOSED and one `error`,
+    /// with the request in flight, if any, aborted first. For what the driver found futile to
+    /// retry: a URL that cannot be fetched, a CORS failure.
+    pub fn fail_now(&mut self, kind: ErrorKind) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        // A connect the driver has not taken yet was never sent: nothing to abort then.
+        let unsent = self.actions.iter().any(|a| matches!(a, Action::Connect { .. }));
+        let in_flight = matches!(self.phase, Phase::Requesting | Phase::Streaming | Phase::Resuming) && !unsent;
+        self.actions.retain(|a| !matches!(a, Action::Connect { .. }));
+        if in_flight {
+            self.actions.push(Action::Abort);
+        }
+        self.fail(kind, None);
+    }
+
+    /// Sends the request that just failed again at once, as part of the same attempt (no
+    /// `error`): the driver changed how it makes it (the last event ID moved from a header the
+    /// server's CORS setup refused to the query). Only while a request is out.
+    pub fn request_again(&mut self, now: Millis) {
+        if matches!(self.phase, Phase::Requesting | Phase::Resuming) {
+            self.request_at = Some(now);
+            self.last_activity = Some(now);
+            self.push_connect();
+        }
+    }
+
+    /// Drops what the parser buffered of an event not yet dispatched, as if a new stream began
+    /// (the last event ID and the reconnection time stay): `reset()` of a source fed from a
+    /// stream the application pipes in.
+    pub fn reset_stream(&mut self) {
+        self.parser.reset();
+    }
+
     /// `close()`: CLOSED at once, no event, nothing scheduled. An abort not taken yet is kept
     /// (a failure's, while the driver reads the refused response's body first).
     pub fn close(&mut self) {
@@ -615,6 +665,10 @@ impl Connection {
     /// "Reestablish the connection": CONNECTING, one `error`, then wait and reconnect.
     fn reestablish(&mut self, now: Millis, kind: ErrorKind, status: Option<u16>) {
         self.parser.reset();
+        if !self.config.reconnect {
+            self.fail(kind, status);
+            return;
+        }
         if self.config.retry.exhausted(self.attempts) {
             self.fail(ErrorKind::GaveUp, status);
             return;
@@ -622,7 +676,7 @@ impl Connection {
         let delay = match self.retry_after.take() {
             Some(ms) => ms,
             None => {
-                let random = if self.config.retry.jitter > 0.0 { self.jitter.next() } else { 0.0 };
+                let random = if self.config.retry.jitter > 0.0 { self.jitter.draw() } else { 0.0 };
                 self.config.retry.delay(self.reconnection_time, self.attempts, random)
             }
         };

@@ -118,16 +118,21 @@ pub struct Platform {
     pub xhr_streaming: bool,
     /// The environment's own origin, when it has one (not in Node.js).
     pub origin: Option<String>,
+    /// The host can tell a CORS refusal from a network error (a `no-cors` probe needs `fetch`
+    /// and `AbortController`); without that, a cross-origin last event ID goes in the query,
+    /// which needs no preflight, rather than in a header that might be refused unnoticed.
+    pub probe: bool,
 }
 
 impl Platform {
-    /// Bit 0 native, 1 fetch streaming, 2 XHR, 3 XHR streaming: the host's `facts()`.
+    /// Bit 0 native, 1 fetch streaming, 2 XHR, 3 XHR streaming, 4 probe: the host's `facts()`.
     pub fn from_bits(bits: u32, origin: Option<String>) -> Platform {
         Platform {
             native: bits & 1 != 0,
             fetch_streaming: bits & 2 != 0,
             xhr: bits & 4 != 0,
             xhr_streaming: bits & 8 != 0,
+            probe: bits & 16 != 0,
             origin: origin.filter(|o| !o.is_empty() && o != "null"),
         }
     }
@@ -329,7 +334,7 @@ impl Options {
         let truthy = number != 0.0;
         // Counts: whole milliseconds (or bytes, or attempts); `Infinity` is "never".
         let count = number as u64;
-        if kind == COUNT && !(number >= 0.0) {
+        if kind == COUNT && (number.is_nan() || number < 0.0) {
             return Err(must_be(name, WHAT[usize::from(COUNT)]));
         }
         match key {
@@ -472,9 +477,8 @@ impl Options {
     /// streaming, else XHR streaming, else long-polling; or the one asked for, if it exists
     /// here and can honour every option.
     pub fn choose(&self, platform: &Platform) -> Result<TransportKind, OptionError> {
-        let unsupported = |what: &str| {
-            OptionError::NotSupported(join(&["the '", what, "' transport is not available here."]))
-        };
+        let unsupported =
+            |what: &str| OptionError::NotSupported(join(&["the '", what, "' transport is not available here."]));
         // XHR cannot call an application `fetch`, nor leave out same-origin cookies.
         let xhr_cannot = if self.fetch {
             Some("fetch")
@@ -572,4 +576,3 @@ pub fn checked_method(method: &str) -> Result<String, OptionError> {
     }
     Ok(method.to_ascii_uppercase())
 }
-

@@ -223,7 +223,8 @@ impl Parser {
                     None => self.after_cr = true,
                 }
             }
-            let result = if self.carry.is_empty() { self.line(line, &mut out) } else { self.carried_line(line, &mut out) };
+            let result =
+                if self.carry.is_empty() { self.line(line, &mut out) } else { self.carried_line(line, &mut out) };
             if let Err(e) = result {
                 self.drop_event();
                 return Err(e);

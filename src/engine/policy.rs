@@ -103,7 +103,7 @@ impl Jitter {
     }
 
     /// The next number in `[0, 1)`.
-    pub fn next(&mut self) -> f64 {
+    pub fn draw(&mut self) -> f64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -200,9 +200,16 @@ mod tests {
         assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), want);
         assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
         assert_eq!(parse_http_date("Tue, 29 Feb 2028 23:59:59 GMT"), Some(1_835_481_599_000));
-        for bad in ["", "soon", "Sun, 06 Nov 1994", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 32 Nov 1994 08:49:37 GMT",
-            "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 Nov 1960 08:49:37 GMT", "Sun, 06 Nov 1994 08:49 GMT"]
-        {
+        for bad in [
+            "",
+            "soon",
+            "Sun, 06 Nov 1994",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1960 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+        ] {
             assert_eq!(parse_http_date(bad), None, "{bad:?}");
         }
     }

@@ -34,7 +34,7 @@ use super::connection::{Action, Config, Connection, EndOfBody, ErrorKind, Failur
 use super::options::{Credentials, LastEventIdIn, Options, Platform, TransportChoice, TransportKind};
 use super::parser::{push_lossy, Event, Output};
 use super::policy::Millis;
-use super::url::{origin_of, with_query};
+use super::url::{fetchable, origin_of, with_query};
 
 /// Past this many UTF-16 units of XHR's `responseText`, which only grows, the request is
 /// swapped for a fresh one that resumes from the last event ID.
@@ -90,6 +90,10 @@ pub struct Request {
     pub body: bool,
     /// Whether cookies go with it.
     pub credentials: Credentials,
+    /// The request is cross-origin: if it fails as a network error, the host tells a CORS
+    /// refusal (the server answers a `no-cors` request) from a real network error
+    /// ([`Source::on_cors_failure`]), which `fetch` reports alike.
+    pub cross_origin: bool,
 }
 
 /// An `error` as the page is told it.
@@ -188,6 +192,11 @@ pub struct Source {
     credentials: Credentials,
     id_header: bool,
     id_query: Option<String>,
+    /// `lastEventIdIn: 'auto'`: the header, and the query once a CORS preflight refused it.
+    id_fallback: Option<String>,
+    /// The current request carries the last event ID in a header, cross-origin.
+    id_header_cross: bool,
+    cross_origin: bool,
     headers_fn: bool,
     on_reconnect: bool,
     generation: u32,
@@ -217,17 +226,27 @@ impl Source {
     /// A source for `url` (absolute, as the platform serialised it) on transport `kind` (what
     /// [`Options::choose`] picked; not native). `hidden`: the page is hidden now. `seed` seeds
     /// the jitter of reconnect delays.
-    pub fn new(options: &Options, kind: TransportKind, platform: &Platform, url: String, hidden: bool, seed: u64) -> Source {
-        // Same-origin, or no origin at all (Node.js, where there is no CORS): the standard's
-        // header costs nothing. Cross-origin: a header would need a CORS preflight that many
-        // SSE servers don't answer, so the ID goes in the query.
+    pub fn new(
+        options: &Options,
+        kind: TransportKind,
+        platform: &Platform,
+        url: String,
+        hidden: bool,
+        seed: u64,
+    ) -> Source {
+        // The standard's `Last-Event-ID` header, also cross-origin, as the browser's own class
+        // sends it. Servers that answer no CORS preflight (many answer only
+        // `Access-Control-Allow-Origin: *`) refuse such a request: then the ID moves to the query,
+        // for good (`lastEventIdIn: 'auto'`). Without an origin (Node.js) there is no CORS.
         let origin = origin_of(&url);
-        let same_origin = platform.origin.as_ref().is_none_or(|own| *own == origin);
-        let (id_header, id_query) = match options.last_event_id_in {
-            LastEventIdIn::Header => (true, false),
-            LastEventIdIn::Query => (false, true),
-            LastEventIdIn::Both => (true, true),
-            LastEventIdIn::Auto => (same_origin, !same_origin),
+        let cross_origin = platform.origin.as_ref().is_some_and(|own| *own != origin);
+        let param = || options.last_event_id_param.clone();
+        let (id_header, id_query, id_fallback) = match options.last_event_id_in {
+            LastEventIdIn::Header => (true, None, None),
+            LastEventIdIn::Query => (false, Some(param()), None),
+            LastEventIdIn::Both => (true, Some(param()), None),
+            LastEventIdIn::Auto if cross_origin && !platform.probe => (false, Some(param()), None),
+            LastEventIdIn::Auto => (true, None, cross_origin.then(param)),
         };
         let mut config = Config::default();
         if kind == TransportKind::LongPoll {
@@ -250,7 +269,11 @@ impl Source {
         config.comments = options.comments;
         let body_max = options.error_body.min(config.max_event_size as u64) as usize;
         let mut conn = Connection::new(config);
-        if options.lifecycle.pause_when_hidden && hidden {
+        if !fetchable(&url) {
+            // ftp:, mailto:, about:, javascript:…: fetching is futile, so the connection fails
+            // (asynchronously, like any failure), as the browser's own class does.
+            conn.fail_now(ErrorKind::UrlScheme);
+        } else if options.lifecycle.pause_when_hidden && hidden {
             // Created in a hidden page: don't connect until it is shown.
             conn.pause();
         }
@@ -264,7 +287,10 @@ impl Source {
             body: options.body,
             credentials: options.credentials_mode(),
             id_header,
-            id_query: id_query.then(|| options.last_event_id_param.clone()),
+            id_query,
+            id_fallback,
+            id_header_cross: false,
+            cross_origin,
             headers_fn: options.headers_fn,
             on_reconnect: options.on_reconnect,
             generation: 0,
@@ -281,6 +307,25 @@ impl Source {
             refused_body: None,
         }
     }
+
+    /// A source fed from a stream the application supplies (`EventSource.fromReadableStream`):
+    /// no request, no reconnect (a stream cannot be reopened: its end or error fails the
+    /// connection), URL `about:event-stream`, origin `null`. The face reports the stream's first
+    /// read as the response of request [`Source::STREAM`], then its chunks and its end.
+    pub fn for_stream(seed: u64) -> Source {
+        let options = Options::default();
+        let mut source = Source::new(&options, TransportKind::Fetch, &Platform::default(), "http:".into(), false, seed);
+        source.url = "about:event-stream".to_owned();
+        source.origin = "null".to_owned();
+        source.conn = Connection::new(Config { reconnect: false, seed, ..Config::default() });
+        // The connect it asks for first is the stream itself, already there.
+        let _connect = source.conn.poll_action();
+        source.generation = Source::STREAM;
+        source
+    }
+
+    /// The generation of a stream source's one "request" (see [`Source::for_stream`]).
+    pub const STREAM: u32 = 1;
 
     /// The ready state.
     pub fn ready_state(&self) -> ReadyState {
@@ -335,7 +380,11 @@ impl Source {
                     let id = last_event_id.unwrap_or_default();
                     if self.headers_fn {
                         self.pending = Some(id.clone());
-                        Command::AskHeaders { generation: self.generation, attempt: self.conn.attempts(), last_event_id: id }
+                        Command::AskHeaders {
+                            generation: self.generation,
+                            attempt: self.conn.attempts(),
+                            last_event_id: id,
+                        }
                     } else {
                         self.request(now, &id, Vec::new())
                     }
@@ -374,19 +423,35 @@ impl Source {
             TransportKind::LongPoll => self.has_xhr,
             TransportKind::Native | TransportKind::Fetch => false,
         };
-        self.conn.set_text_input(xhr);
+        // XHR's text is decoded already, BOM removed, except in WebKit, whose decoder keeps a
+        // BOM that arrived split across reads: so its text is parsed as bytes are, and a leading
+        // U+FEFF is taken for the BOM. (A stream that starts with two loses the second then.)
         self.conn.on_request_sent(now);
-        let mut headers = Vec::with_capacity(self.headers.len() + extra.len() + 2);
-        let named = |list: &[(String, String)], name: &str| list.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-        if !named(&self.headers, "accept") && !named(&extra, "accept") {
-            headers.push(("Accept".to_owned(), "text/event-stream".to_owned()));
+        let mut headers = Vec::with_capacity(self.headers.len() + extra.len() + 4);
+        let named = |name: &str| self.headers.iter().chain(&extra).any(|(n, _)| n.eq_ignore_ascii_case(name));
+        let mut standard = |name: &str, value: &str| {
+            if !named(name) {
+                headers.push((name.to_owned(), value.to_owned()));
+            }
+        };
+        // The standard's request: `Accept`, and (its cache mode is "no-store") `Cache-Control`
+        // and `Pragma`, which fetch adds itself; XHR cannot ask for that mode, so they are sent
+        // as headers, same-origin only: cross-origin they would cost a CORS preflight.
+        standard("Accept", "text/event-stream");
+        if xhr && !self.cross_origin {
+            standard("Cache-Control", "no-cache");
+            standard("Pragma", "no-cache");
         }
         headers.extend(self.headers.iter().cloned());
         headers.extend(extra);
         let mut url = self.url.clone();
+        self.id_header_cross = false;
         if !last_event_id.is_empty() {
             if self.id_header {
-                headers.push(("Last-Event-ID".to_owned(), last_event_id.to_owned()));
+                // A header value is bytes: the ID's UTF-8 bytes, one per character, as browsers
+                // send it (`Headers` refuses characters past U+00FF).
+                headers.push(("Last-Event-ID".to_owned(), last_event_id.bytes().map(char::from).collect()));
+                self.id_header_cross = self.cross_origin;
             }
             if let Some(name) = &self.id_query {
                 url = with_query(&url, name, last_event_id);
@@ -400,6 +465,7 @@ impl Source {
             headers,
             body: self.body,
             credentials: self.credentials,
+            cross_origin: self.cross_origin,
         })
     }
 
@@ -557,6 +623,42 @@ impl Source {
         if self.ended(generation) {
             self.conn.on_network_error(now);
         }
+    }
+
+    /// Request `generation` failed, and the host found the server reachable: its CORS check
+    /// refused the response (or the preflight). If the refused request carried the last event
+    /// ID in a header that `lastEventIdIn: 'auto'` chose, the ID moves to the query for good and
+    /// the request goes out again at once (no `error`: the same attempt); otherwise the
+    /// connection fails, as browsers fail it.
+    pub fn on_cors_failure(&mut self, generation: u32, now: Millis) {
+        if generation != self.generation {
+            return;
+        }
+        if self.id_header_cross {
+            if let Some(param) = self.id_fallback.take() {
+                self.id_header = false;
+                self.id_query = Some(param);
+                self.conn.request_again(now);
+                return;
+            }
+        }
+        self.conn.fail_now(ErrorKind::Cors);
+    }
+
+    /// Request `generation` gave something that cannot be read as a response (an application
+    /// `fetch` that resolved to no `Response`, or one without a body stream).
+    pub fn on_not_a_response(&mut self, generation: u32) {
+        // (A refused response without a body stream, a 204 say, has no body to read: its error
+        // goes out at once.)
+        if self.ended(generation) {
+            self.conn.fail_now(ErrorKind::NotAResponse);
+        }
+    }
+
+    /// `reset()`: drops what was buffered of an event not yet dispatched; the last event ID and
+    /// the reconnection time stay (for a stream the application pipes in anew).
+    pub fn reset(&mut self) {
+        self.conn.reset_stream();
     }
 
     /// Request `generation` was aborted by someone else than us (an application `fetch`).

@@ -62,13 +62,16 @@ pub fn has_nul_cr_lf(s: &str) -> bool {
 /// The number ASCII digits spell, saturating at `u64::MAX` (which "wait practically forever"
 /// means anyway). Checked by hand: `checked_mul` would bring in a 128-bit multiplication.
 pub fn decimal(digits: &[u8]) -> u64 {
-    digits.iter().fold(0u64, |n, d| {
-        if n > (u64::MAX - 9) / 10 {
-            u64::MAX
-        } else {
-            n * 10 + u64::from(d.wrapping_sub(b'0'))
-        }
-    })
+    digits.iter().fold(
+        0u64,
+        |n, d| {
+            if n > (u64::MAX - 9) / 10 {
+                u64::MAX
+            } else {
+                n * 10 + u64::from(d.wrapping_sub(b'0'))
+            }
+        },
+    )
 }
 
 /// The parts, one after the other, in one string.

@@ -34,6 +34,28 @@ pub fn origin_of(url: &str) -> String {
     join(&[url.get(..host_start).unwrap_or_default(), host])
 }
 
+/// Whether a request to `url` (absolute, serialised) can be made at all: `fetch` fetches
+/// http, https, data and blob URLs; for any other scheme it fails at once.
+pub fn fetchable(url: &str) -> bool {
+    let scheme = split_once(url, b':').map_or("", |(s, _)| s);
+    ["http", "https", "data", "blob"].iter().any(|s| s.eq_ignore_ascii_case(scheme))
+}
+
+/// Whether an absolute, serialised http(s) URL has a host the URL standard accepts. Browsers'
+/// parsers are laxer: Chromium's takes `http://this is invalid/` and percent-encodes the spaces
+/// into the host. A valid domain never holds `%` once serialised (the standard percent-decodes
+/// a host and refuses the forbidden code points that come out), nor a forbidden domain code
+/// point; IPv6 hosts are in brackets and hold neither. Other schemes are not checked.
+pub fn valid_host(url: &str) -> bool {
+    let Some((scheme, rest)) = split_once(url, b':') else { return true };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return true;
+    }
+    let authority = split(rest, |b| matches!(b, b'/' | b'?' | b'#')).find(|part| !part.is_empty()).unwrap_or("");
+    let host_port = split(authority, |b| b == b'@').last().unwrap_or("");
+    !host_port.is_empty() && !host_port.bytes().any(|b| b <= b' ' || b"%<>^|\\\"{}`\x7f".contains(&b))
+}
+
 /// `url` with the query parameter `name=value` set: any earlier parameter of that name is
 /// removed, the new one goes last, before the fragment. Names and values are encoded as
 /// `application/x-www-form-urlencoded` does (as `URLSearchParams` would).

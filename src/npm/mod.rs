@@ -49,7 +49,12 @@ fn shared() -> &'static mut Shared {
     // SAFETY: see `Global`: each exported function takes this once and drops it before it
     // returns.
     let slot = unsafe { &mut *SHARED.0.get() };
-    slot.get_or_insert_with(|| Shared { input: Vec::new(), out: String::new(), nums: [0.0; 4], platform: Platform::default() })
+    slot.get_or_insert_with(|| Shared {
+        input: Vec::new(),
+        out: String::new(),
+        nums: [0.0; 4],
+        platform: Platform::default(),
+    })
 }
 
 /// The input buffer's first `len` bytes as text (the class wrote UTF-8 there).
@@ -163,6 +168,43 @@ pub unsafe extern "C" fn esw_choose(options: *mut Options) -> i32 {
     }
 }
 
+/// Checks a URL the platform resolved (in the input buffer) as the URL standard would: returns
+/// 0, or [`protocol::error::SYNTAX`] with the message as text.
+#[no_mangle]
+pub extern "C" fn esw_check_url(len: usize) -> u32 {
+    let s = shared();
+    if crate::engine::url::valid_host(input_str(s, len)) {
+        return 0;
+    }
+    let message = crate::engine::text::join(&["The URL '", input_str(s, len), "' is invalid."]);
+    s.out = message;
+    protocol::error::SYNTAX
+}
+
+/// Starts a source fed from a stream the application supplies (see [`Source::for_stream`]).
+#[no_mangle]
+pub extern "C" fn esw_stream(seed: f64) -> *mut Source {
+    Box::into_raw(Box::new(Source::for_stream(seed as u64)))
+}
+
+/// `reset()`: drops what the parser buffered of an undispatched event.
+///
+/// # Safety
+/// As [`esw_free`].
+#[no_mangle]
+pub unsafe extern "C" fn esw_reset(handle: *mut Source) {
+    source(handle).reset();
+}
+
+/// The reconnection time in use, in milliseconds.
+///
+/// # Safety
+/// As [`esw_free`].
+#[no_mangle]
+pub unsafe extern "C" fn esw_reconnection_time(handle: *mut Source) -> f64 {
+    source(handle).reconnection_time() as f64
+}
+
 /// Frees options that will not start a source of ours (the native transport).
 ///
 /// # Safety
@@ -178,7 +220,13 @@ pub unsafe extern "C" fn esw_options_free(options: *mut Options) {
 /// # Safety
 /// As [`esw_option`]; the options must not be used again.
 #[no_mangle]
-pub unsafe extern "C" fn esw_create(options: *mut Options, kind: u32, hidden: u32, seed: f64, url_len: usize) -> *mut Source {
+pub unsafe extern "C" fn esw_create(
+    options: *mut Options,
+    kind: u32,
+    hidden: u32,
+    seed: f64,
+    url_len: usize,
+) -> *mut Source {
     let s = shared();
     let options = Box::from_raw(options);
     let url = input_str(s, url_len).to_owned();
@@ -209,7 +257,8 @@ pub unsafe extern "C" fn esw_poll(handle: *mut Source, now: f64) -> i32 {
     s.nums = [0.0; 4];
     match cmd {
         Command::Request(r) => {
-            s.nums = [f64::from(r.generation), f64::from(u8::from(r.xhr) | u8::from(r.body) << 1), f64::from(r.credentials as u8), 0.0];
+            let flags = u8::from(r.xhr) | u8::from(r.body) << 1 | u8::from(r.cross_origin) << 2;
+            s.nums = [f64::from(r.generation), f64::from(flags), f64::from(r.credentials as u8), 0.0];
             // URLs, methods and header values never hold LF, so lines keep them apart.
             s.out.push_str(&r.url);
             s.out.push('\n');
@@ -344,6 +393,8 @@ pub unsafe extern "C" fn esw_report(handle: *mut Source, generation: u32, now: f
     match what {
         report::END => src.on_end(generation, now as u64),
         report::ABORTED => src.on_aborted(generation),
+        report::CORS => src.on_cors_failure(generation, now as u64),
+        report::NOT_A_RESPONSE => src.on_not_a_response(generation),
         _ => src.on_network_error(generation, now as u64),
     }
 }

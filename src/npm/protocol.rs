@@ -39,6 +39,8 @@ pub mod error {
     pub const TYPE: u32 = 1;
     /// `DOMException` named `NotSupportedError`.
     pub const NOT_SUPPORTED: u32 = 2;
+    /// `DOMException` named `SyntaxError`.
+    pub const SYNTAX: u32 = 3;
 
     /// The kind of `e`.
     pub fn of(e: &OptionError) -> u32 {
@@ -72,8 +74,9 @@ pub mod choice {
 
 /// The commands [`super::esw_poll`] returns.
 pub mod command {
-    /// Start a request: nums = generation, flags (1 XHR, 2 body), credentials (0 omit,
-    /// 1 same-origin, 2 include); text = URL, method, then header names and values, one per line.
+    /// Start a request: nums = generation, flags (1 XHR, 2 body, 4 cross-origin: tell a CORS
+    /// refusal from a network error), credentials (0 omit, 1 same-origin, 2 include); text =
+    /// URL, method, then header names and values, one per line.
     pub const REQUEST: i32 = 0;
     /// Call the header function: nums = generation, attempt; text = last event ID.
     pub const ASK_HEADERS: i32 = 1;
@@ -99,6 +102,10 @@ pub mod report {
     pub const NETWORK_ERROR: u32 = 1;
     /// Aborted by someone else than the engine.
     pub const ABORTED: u32 = 2;
+    /// Refused by CORS (the server answered a `no-cors` request).
+    pub const CORS: u32 = 3;
+    /// An application `fetch` gave no response with a readable body.
+    pub const NOT_A_RESPONSE: u32 = 4;
 }
 
 /// What the reconnect hook decided, for [`super::esw_decide`].

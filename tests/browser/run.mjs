@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // End-to-end browser suite for the JS EventSource class (see README.md beside this file).
 //
-//   node tests/browser/run.mjs [--browser chromium|firefox] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR | --panic-probe DIR] [--repeat N] [--verbose]
+//   node tests/browser/run.mjs [--browser chromium|firefox|webkit] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR | --panic-probe DIR] [--repeat N] [--verbose]
 //
 // Starts the SSE test server (origin A = main port, which also serves /dist/, /tests/browser/,
 // /tests/lib/ and /test-output/; origin B = the extra port), bundles tests/browser/bundle-entry.js
 // with esbuild, then for each browser loads every page, lists its cases and runs each case ×
-// transport in a fresh page load. Chromium is driven by playwright-core, Firefox by geckodriver
-// through the minimal W3C WebDriver client of tests/lib/browsers.mjs. After each case the event
+// transport in a fresh page load. Chromium is driven by playwright-core, Firefox by geckodriver and
+// WebKit by WebKitWebDriver, both through the minimal W3C WebDriver client of tests/lib/browsers.mjs. After each case the event
 // logs of the transports are compared (timing and transport-specific notes dropped); they must be
 // identical.
 // Artefacts (failure screenshots, report.json, the bundles) go to test-output/browser/.
@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ChromiumSession, FirefoxSession, withTimeout } from '../lib/browsers.mjs';
+import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, withTimeout } from '../lib/browsers.mjs';
 import { cleanup, cleanups, deadOrigin } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 
@@ -49,7 +49,7 @@ const knownSeen = new Map(); // id -> [labels]
 // ------------------------------------------------------------------------------------ arguments
 
 function parseArgs(argv) {
-  const opts = { browsers: ['chromium', 'firefox'], page: null, case: null, verbose: false, strict: false, repeat: 1 };
+  const opts = { browsers: [...BROWSERS], page: null, case: null, verbose: false, strict: false, repeat: 1 };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
     const val = () => {
@@ -59,7 +59,7 @@ function parseArgs(argv) {
     };
     if (name === '--browser') {
       const b = val();
-      if (!['chromium', 'firefox'].includes(b)) throw new Error(`--browser must be chromium or firefox, not ${b}`);
+      if (!BROWSERS.includes(b)) throw new Error(`--browser must be one of ${BROWSERS.join(', ')}, not ${b}`);
       opts.browsers = [b];
     } else if (name === '--page') opts.page = val();
     else if (name === '--case') opts.case = val();
@@ -222,9 +222,9 @@ class ChromiumDriver extends ChromiumSession {
   }
 }
 
-// ------------------------------------------------------------------------------------ Firefox (W3C WebDriver)
+// ------------------------------------------------------------------------------------ Firefox and WebKit (W3C WebDriver)
 
-class FirefoxDriver extends FirefoxSession {
+const webDriverDriver = (Session) => class extends Session {
   start() {
     return super.start({ scriptTimeout: CASE_TIMEOUT });
   }
@@ -256,7 +256,8 @@ class FirefoxDriver extends FirefoxSession {
     const b64 = await this.wd.screenshot();
     fs.writeFileSync(file, Buffer.from(b64, 'base64'));
   }
-}
+};
+const DRIVERS = { chromium: ChromiumDriver, firefox: webDriverDriver(FirefoxSession), webkit: webDriverDriver(WebKitSession) };
 
 // ------------------------------------------------------------------------------------ the run
 
@@ -359,11 +360,11 @@ async function main() {
     opts = parseArgs(process.argv.slice(2));
   } catch (e) {
     result(`command line: ${e.message}`, false);
-    console.error('usage: node tests/browser/run.mjs [--browser chromium|firefox] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR | --panic-probe DIR] [--repeat N] [--verbose]');
+    console.error('usage: node tests/browser/run.mjs [--browser chromium|firefox|webkit] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR | --panic-probe DIR] [--repeat N] [--verbose]');
     return;
   }
   if (opts.help) {
-    console.log('usage: node tests/browser/run.mjs [--browser chromium|firefox] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR | --panic-probe DIR] [--repeat N] [--verbose]');
+    console.log('usage: node tests/browser/run.mjs [--browser chromium|firefox|webkit] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR | --panic-probe DIR] [--repeat N] [--verbose]');
     console.log(`pages: ${PAGES.map((p) => p.id).join(', ')}`);
     return;
   }
@@ -382,7 +383,7 @@ async function main() {
     const dead = await deadOrigin();
     console.log(`server: A = ${A}, B = ${B}; nothing listens on ${dead}`);
     for (const name of opts.browsers) {
-      const driver = name === 'chromium' ? new ChromiumDriver() : new FirefoxDriver();
+      const driver = new DRIVERS[name]();
       cleanups.push(() => driver.stop());
       try {
         await runBrowser(driver, { A, B, dead, opts, bundles });

@@ -23,6 +23,29 @@ pub fn server_b() -> &'static str {
     option_env!("ESW_TEST_SERVER_B").unwrap_or("http://127.0.0.1:9318")
 }
 
+/// Whether the tests run in WebKit (Safari's engine; here WebKitGTK's MiniBrowser), told by its
+/// user agent (AppleWebKit without Chrome). Its network stack differs from Chromium's and
+/// Firefox's in ways page code sees: see `cut_reason`.
+pub fn in_webkit() -> bool {
+    let ua = Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|n| Reflect::get(&n, &"userAgent".into()))
+        .ok()
+        .and_then(|ua| ua.as_string())
+        .unwrap_or_default();
+    ua.contains("AppleWebKit") && !ua.contains("Chrome")
+}
+
+/// The error reason of a streaming transport when the server cuts the connection in the middle
+/// of a chunked body: a network error in Chromium and Firefox; WebKit ends such a body as if it
+/// were complete (fetch: done; XHR: load), so there it is the end of the stream.
+pub fn cut_reason() -> &'static str {
+    if in_webkit() {
+        "end-of-stream"
+    } else {
+        "network"
+    }
+}
+
 /// A unique key per test, so the server's request log of one test is not another's.
 pub fn key(name: &str) -> String {
     format!("{name}-{}", js_sys::Math::random().to_bits())

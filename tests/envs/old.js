@@ -21,6 +21,7 @@ try {
     ctlFetch: window.__ctlFetch,
     expectAuto: plan.auto,
     env: `old-${sim.variant}`,
+    browser: params.get('browser'),
     ownOrigin: self.origin,
     takeErrors: window.__takeErrors,
     expect: { globals: plan.globals, available: plan.available, checks: sim.checks },

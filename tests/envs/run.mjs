@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Real environments without a native EventSource, and simulated old browsers (see README.md here).
 //
-//   node tests/envs/run.mjs [--env node,sw,worker,old] [--browser chromium,firefox] [--case SUBSTRING]
+//   node tests/envs/run.mjs [--env node,sw,worker,old] [--browser chromium,firefox,webkit] [--case SUBSTRING]
 //                           [--repeat N] [--dist DIR] [--strict] [--verbose]
 // (--dist serves another build to the browsers only; Node.js always imports the package itself.)
 //
@@ -14,7 +14,8 @@
 //   chromium  (playwright-core) the module service worker (with its EventSource, and with it
 //             removed), the dedicated module worker for each transport, and the simulated old
 //             browsers (old.html?variant=…);
-//   firefox   (geckodriver, W3C WebDriver) the same.
+//   firefox   (geckodriver, W3C WebDriver) the same;
+//   webkit    (WebKitWebDriver and MiniBrowser, W3C WebDriver) the same.
 // Every case runs tests/envs/cases.js inside the environment; results come back as data.
 // The last line of output is exactly `N passed, M failed`; the exit code is 1 on any failure.
 
@@ -23,7 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ChromiumSession, FirefoxSession, withTimeout } from '../lib/browsers.mjs';
+import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, withTimeout } from '../lib/browsers.mjs';
 import { cleanups, runSuite } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 import { startPacer } from './pacer.mjs';
@@ -51,7 +52,7 @@ const knownSeen = new Map();
 // ------------------------------------------------------------------------------------ arguments
 
 function parseArgs(argv) {
-  const opts = { envs: ['node', 'sw', 'worker', 'old'], browsers: ['chromium', 'firefox'], case: '', strict: false, verbose: false, repeat: 1 };
+  const opts = { envs: ['node', 'sw', 'worker', 'old'], browsers: [...BROWSERS], case: '', strict: false, verbose: false, repeat: 1 };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
     const val = () => {
@@ -70,7 +71,7 @@ function parseArgs(argv) {
     else throw new Error(`unknown argument: ${argv[i]}`);
   }
   for (const e of opts.envs) if (!['node', 'sw', 'worker', 'old'].includes(e)) throw new Error(`--env: unknown environment ${e}`);
-  for (const b of opts.browsers) if (!['chromium', 'firefox'].includes(b)) throw new Error(`--browser: unknown browser ${b}`);
+  for (const b of opts.browsers) if (!BROWSERS.includes(b)) throw new Error(`--browser: unknown browser ${b}`);
   return opts;
 }
 
@@ -266,9 +267,9 @@ class ChromiumDriver extends ChromiumSession {
   }
 }
 
-// ------------------------------------------------------------------------------------ Firefox
+// ------------------------------------------------------------------------------------ Firefox and WebKit
 
-class FirefoxDriver extends FirefoxSession {
+const webDriverDriver = (Session) => class extends Session {
   start() {
     return super.start({ scriptTimeout: 45_000 });
   }
@@ -302,13 +303,14 @@ class FirefoxDriver extends FirefoxSession {
     const b64 = await this.wd.screenshot();
     fs.writeFileSync(file, Buffer.from(b64, 'base64'));
   }
-}
+};
+const DRIVERS = { chromium: ChromiumDriver, firefox: webDriverDriver(FirefoxSession), webkit: webDriverDriver(WebKitSession) };
 
 // ------------------------------------------------------------------------------------ browser groups
 
 /** The (environment, page, transports) a browser runs. */
 function browserPlan(browser, { B, P, opts }) {
-  const b = `${encodeURIComponent(B)}&p=${encodeURIComponent(P)}`;
+  const b = `${encodeURIComponent(B)}&p=${encodeURIComponent(P)}&browser=${browser}`;
   const plan = [];
   if (opts.envs.includes('sw')) {
     plan.push({ env: 'service-worker', url: `/tests/envs/sw.html?b=${b}`, transports: SW_TRANSPORTS });
@@ -369,7 +371,7 @@ async function runBrowserGroup(driver, { A, B, P, opts }) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
-    console.log('usage: node tests/envs/run.mjs [--env node,sw,worker,old] [--browser chromium,firefox] [--case SUBSTRING] [--repeat N] [--dist DIR] [--strict] [--verbose]');
+    console.log('usage: node tests/envs/run.mjs [--env node,sw,worker,old] [--browser chromium,firefox,webkit] [--case SUBSTRING] [--repeat N] [--dist DIR] [--strict] [--verbose]');
     return;
   }
   const started = Date.now();
@@ -401,7 +403,7 @@ async function main() {
   }
   const browserEnvs = opts.envs.some((e) => e !== 'node');
   for (const name of browserEnvs ? opts.browsers : []) {
-    const driver = name === 'chromium' ? new ChromiumDriver() : new FirefoxDriver();
+    const driver = new DRIVERS[name]();
     cleanups.push(() => driver.stop());
     groups.push(runBrowserGroup(driver, { A, B, P, opts }));
     groupNames.push(name);

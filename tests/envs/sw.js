@@ -21,6 +21,7 @@ const suite = createSuite({
   ctlFetch: self.fetch.bind(self),
   expectAuto: strip ? 'fetch' : 'native',
   env: strip ? 'sw-stripped' : 'sw',
+  browser: params.get('browser'),
   ownOrigin: self.origin,
   takeErrors,
   expect: {

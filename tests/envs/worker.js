@@ -1,4 +1,4 @@
-// A dedicated module worker running the cases. Dedicated workers of Chromium and Firefox expose
+// A dedicated module worker running the cases. Dedicated workers of Chromium, Firefox and WebKit expose
 // EventSource, XMLHttpRequest and fetch, so every transport exists here and 'auto' picks 'native'.
 import { EventSource } from '/dist/index.js';
 import { collectErrors, createSuite, serveSuite } from '/tests/envs/cases.js';
@@ -12,6 +12,7 @@ const suite = createSuite({
   ctlFetch: self.fetch.bind(self),
   expectAuto: 'native',
   env: 'worker',
+  browser: new URL(self.location.href).searchParams.get('browser'),
   ownOrigin: self.origin,
   takeErrors,
   expect: {

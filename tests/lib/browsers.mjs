@@ -1,10 +1,12 @@
 // Browser launch code shared by the browser suites (tests/browser/, tests/envs/, tests/options/,
-// tests/reliability/): Debian's Chromium through playwright-core, and Firefox ESR through
-// geckodriver with the minimal W3C WebDriver client below. Each suite keeps its own driver class
+// tests/reliability/, tests/legacy/, tests/e2e/): Debian's Chromium through playwright-core, and
+// Firefox ESR (geckodriver) and WebKitGTK's MiniBrowser (WebKitWebDriver, on an Xvfb display of
+// its own) through the minimal W3C WebDriver client below. Each suite keeps its own driver class
 // (how it loads pages, lists and runs cases); these are the parts that were the same in all.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 const HOME = process.env.HOME || '/root';
@@ -12,6 +14,9 @@ const HOME = process.env.HOME || '/root';
 export const CHROMIUM = '/usr/bin/chromium';
 export const FIREFOX = '/usr/bin/firefox-esr';
 export const GECKODRIVER = [path.join(HOME, '.cargo/bin/geckodriver'), '/usr/local/bin/geckodriver', '/usr/bin/geckodriver'].find((p) => fs.existsSync(p)) || 'geckodriver';
+
+/** The browsers every browser suite runs, in this order; `--browser` picks among them. */
+export const BROWSERS = ['chromium', 'firefox', 'webkit'];
 
 /** The Chromium flags every suite uses (a suite may add its own). */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -94,6 +99,10 @@ export class WebDriverClient {
     return this.cmd('POST', this.s('/url'), { url });
   }
 
+  executeSync(script, args = [], timeout = undefined) {
+    return this.cmd('POST', this.s('/execute/sync'), { script, args }, timeout);
+  }
+
   executeAsync(script, args = [], timeout = undefined) {
     return this.cmd('POST', this.s('/execute/async'), { script, args }, timeout);
   }
@@ -165,5 +174,154 @@ export class FirefoxSession {
         /* gone */
       }
     }
+  }
+}
+
+// ------------------------------------------------------------------------------------ WebKit (W3C WebDriver)
+
+export const WEBKITWEBDRIVER = '/usr/bin/WebKitWebDriver';
+
+/** WebKitGTK's MiniBrowser (Debian puts it under the multiarch directory), or null. */
+export function findMiniBrowser() {
+  let dirs = [];
+  try {
+    dirs = fs.readdirSync('/usr/lib').map((d) => path.join('/usr/lib', d, 'webkit2gtk-4.1', 'MiniBrowser'));
+  } catch {
+    /* no /usr/lib */
+  }
+  return dirs.find((p) => fs.existsSync(p)) || null;
+}
+
+/** Resolves with the exit of `proc`, or at once if it has exited. */
+function exited(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => proc.once('exit', resolve));
+}
+
+/** SIGTERM, then SIGKILL if `proc` is still there after `ms`. */
+async function terminate(proc, ms, what) {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  const gone = exited(proc);
+  proc.kill('SIGTERM');
+  await withTimeout(gone, ms, what).catch(() => {
+    proc.kill('SIGKILL');
+    return withTimeout(gone, ms, what).catch(() => {});
+  });
+}
+
+/**
+ * Starts an X server (Xvfb) for one browser run on a display number nobody uses: with
+ * `-displayfd` the server itself picks the first free number (it takes the lock file and the
+ * socket, so other sessions' servers, started before or at the same time, are never reused) and
+ * writes it to the pipe. Resolves with { display: ':N', stop() }.
+ */
+export async function startXvfb() {
+  const proc = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp', '-noreset'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  proc.stderr.setEncoding('utf8').on('data', (c) => { err += c; });
+  let out = '';
+  const display = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Xvfb gave no display number within 15 s:\n${err}`)), 15_000);
+    proc.stdio[3].setEncoding('utf8').on('data', (c) => {
+      out += c;
+      const m = /^(\d+)\n/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`:${m[1]}`);
+      }
+    });
+    proc.once('error', (e) => { clearTimeout(timer); reject(new Error(`cannot run Xvfb (apt-get install xvfb): ${e.message}`)); });
+    proc.once('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`Xvfb exited (${sig || code}):\n${err}`)); });
+  }).catch(async (e) => {
+    await terminate(proc, 3000, 'Xvfb exit');
+    throw e;
+  });
+  return { display, stop: () => terminate(proc, 3000, 'Xvfb exit') };
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Base of the suites' WebKit drivers, the counterpart of FirefoxSession: `start({ scriptTimeout })`
+ * starts an Xvfb display, WebKitWebDriver on it and a MiniBrowser session (`this.wd`); `stop()`
+ * ends the session, the driver and the display (MiniBrowser cannot outlive its display).
+ */
+export class WebKitSession {
+  name = 'webkit';
+
+  async start({ scriptTimeout }) {
+    const binary = findMiniBrowser();
+    if (!binary) throw new Error('no /usr/lib/*/webkit2gtk-4.1/MiniBrowser (apt-get install webkit2gtk-driver)');
+    this.xvfb = await startXvfb();
+    // WebKitWebDriver cannot listen on port 0 and say which port it got: take a free port, and
+    // try another if someone takes it first.
+    let lastError;
+    for (let attempt = 0; attempt < 3 && !this.wd; attempt++) {
+      try {
+        await this.startDriver(await freePort());
+      } catch (e) {
+        lastError = e;
+        await terminate(this.proc, 3000, 'WebKitWebDriver exit');
+        this.proc = null;
+      }
+    }
+    if (!this.wd) throw lastError;
+    const caps = await this.wd.newSession({
+      alwaysMatch: {
+        pageLoadStrategy: 'normal',
+        timeouts: { script: scriptTimeout, pageLoad: 15_000, implicit: 0 },
+        'webkitgtk:browserOptions': { binary, args: ['--automation'] },
+      },
+    });
+    this.version = caps.capabilities && caps.capabilities.browserVersion;
+  }
+
+  async startDriver(port) {
+    const proc = spawn(WEBKITWEBDRIVER, [`--port=${port}`, '--host=127.0.0.1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DISPLAY: this.xvfb.display },
+    });
+    this.proc = proc;
+    this.output = '';
+    for (const s of [proc.stdout, proc.stderr]) s.setEncoding('utf8').on('data', (c) => { this.output += c; });
+    let spawnError = null;
+    proc.once('error', (e) => { spawnError = e; });
+    const base = `http://127.0.0.1:${port}`;
+    // It prints nothing when it listens: ask for its status until it answers.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (spawnError) throw new Error(`cannot run ${WEBKITWEBDRIVER} (apt-get install webkit2gtk-driver): ${spawnError.message}`);
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`WebKitWebDriver exited (${proc.signalCode || proc.exitCode}):\n${this.output}`);
+      try {
+        const r = await fetch(`${base}/status`, { signal: AbortSignal.timeout(2000) });
+        if (r.ok) break;
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > deadline) throw new Error(`WebKitWebDriver did not answer on ${base} within 15 s:\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    this.wd = new WebDriverClient(base);
+  }
+
+  async stop() {
+    if (this.wd) await this.wd.deleteSession().catch(() => {});
+    this.wd = null;
+    await terminate(this.proc, 3000, 'WebKitWebDriver exit');
+    this.proc = null;
+    if (this.xvfb) await this.xvfb.stop();
+    this.xvfb = null;
   }
 }

@@ -4,14 +4,14 @@
 // reconnection policy, heartbeats, page lifecycle, error details, event size limit, async
 // iteration and streams, connection sharing in a page and across tabs.
 //
-//   node tests/options/run.mjs [--browser chromium|firefox] [--case SUBSTRING] [--strict] [--verbose] [--dist DIR]
+//   node tests/options/run.mjs [--browser chromium|firefox|webkit] [--case SUBSTRING] [--strict] [--verbose] [--dist DIR]
 //
 // Starts the SSE test server itself (origin A = main port, which also serves /dist/,
 // /tests/options/ and /tests/lib/; B = A+1, another origin; C = A+2, used only by /seq so that no
 // socket is shared with anything else; and a port where nothing listens). Every case runs in a
 // fresh page: Chromium through playwright-core (a new page per case; the runner can act for the
-// page, e.g. context.setOffline), Firefox through geckodriver with the small W3C WebDriver client
-// of tests/lib/browsers.mjs (a fresh page load per case). The cross-tab sharing case is driven
+// page, e.g. context.setOffline), Firefox (geckodriver) and WebKit (WebKitWebDriver) through the
+// small W3C WebDriver client of tests/lib/browsers.mjs (a fresh page load per case). The cross-tab sharing case is driven
 // from here, with two pages.
 // Exit code 1 on any failure; the last line of output is exactly `N passed, M failed`.
 // Needs a build: `npm run build`.
@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ChromiumSession, FirefoxSession, withTimeout } from '../lib/browsers.mjs';
+import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, withTimeout } from '../lib/browsers.mjs';
 import { cleanups, deadOrigin, runSuite } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 
@@ -45,7 +45,7 @@ const knownSeen = new Map();
 // ------------------------------------------------------------------------------------ arguments
 
 function parseArgs(argv) {
-  const opts = { browsers: ['chromium', 'firefox'], case: null, verbose: false, strict: false };
+  const opts = { browsers: [...BROWSERS], case: null, verbose: false, strict: false };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
     const val = () => {
@@ -55,7 +55,7 @@ function parseArgs(argv) {
     };
     if (name === '--browser') {
       const b = val();
-      if (!['chromium', 'firefox'].includes(b)) throw new Error(`--browser must be chromium or firefox, not ${b}`);
+      if (!BROWSERS.includes(b)) throw new Error(`--browser must be one of ${BROWSERS.join(', ')}, not ${b}`);
       opts.browsers = [b];
     } else if (name === '--case') opts.case = val();
     else if (name === '--verbose' || name === '-v') opts.verbose = true;
@@ -162,9 +162,9 @@ class ChromiumDriver extends ChromiumSession {
   }
 }
 
-// ------------------------------------------------------------------------------------ Firefox (W3C WebDriver)
+// ------------------------------------------------------------------------------------ Firefox and WebKit (W3C WebDriver)
 
-class FirefoxDriver extends FirefoxSession {
+const webDriverDriver = (Session) => class extends Session {
   async start() {
     await super.start({ scriptTimeout: CASE_TIMEOUT });
     this.main = await this.wd.cmd('GET', this.wd.s('/window'));
@@ -225,7 +225,8 @@ class FirefoxDriver extends FirefoxSession {
     await this.load(url);
     return this.exec('return window.__run(args[0]);', [name]);
   }
-}
+};
+const DRIVERS = { chromium: ChromiumDriver, firefox: webDriverDriver(FirefoxSession), webkit: webDriverDriver(WebKitSession) };
 
 // ------------------------------------------------------------------------------------ runner-driven cases
 
@@ -357,7 +358,7 @@ async function runBrowser(driver, env, opts) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
-    console.log('usage: node tests/options/run.mjs [--browser chromium|firefox] [--case SUBSTRING] [--strict] [--verbose] [--dist DIR]');
+    console.log('usage: node tests/options/run.mjs [--browser chromium|firefox|webkit] [--case SUBSTRING] [--strict] [--verbose] [--dist DIR]');
     return;
   }
   const started = Date.now();
@@ -372,7 +373,7 @@ async function main() {
   console.log(`server: A = ${A}, B = ${B}, C = ${C} (/seq only); nothing listens on ${dead}`);
   const env = { server, A, B, C, dead };
   for (const name of opts.browsers) {
-    const driver = name === 'chromium' ? new ChromiumDriver() : new FirefoxDriver();
+    const driver = new DRIVERS[name]();
     cleanups.push(() => driver.stop());
     const t0 = Date.now();
     try {

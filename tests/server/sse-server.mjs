@@ -26,8 +26,14 @@ function int(v, def) {
   return Number.isFinite(n) ? n : def;
 }
 
-/** CORS headers: `*` by default; with cred=1 (or forced) and an Origin, reflect it and allow credentials. */
+/**
+ * CORS headers: `*` by default; with cred=1 (or forced) and an Origin, reflect it and allow
+ * credentials. `acao=none|empty|other` answers as a server whose CORS setup refuses this page:
+ * no `Access-Control-Allow-Origin`, an empty one, or another origin's.
+ */
 function corsHeaders(ctx, forceCred = false) {
+  const refuse = { none: null, empty: '', other: 'http://other.invalid' }[ctx.q.acao];
+  if (refuse !== undefined) return refuse === null ? {} : { 'Access-Control-Allow-Origin': refuse };
   const origin = ctx.req.headers.origin;
   if ((forceCred || ctx.q.cred === '1') && origin) {
     return {
@@ -239,6 +245,20 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
         'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] || '',
         'Access-Control-Max-Age': '0',
       });
+      ctx.res.end();
+      return;
+    }
+    if (req.method === 'HEAD') {
+      // A client's probe (eventsource-wasm's, after a cross-origin request failed: a no-cors
+      // HEAD tells a CORS refusal from a network error): no side effects, no step taken. On
+      // /seq it fails the way the step that just failed did, so that a scripted network error
+      // stays one.
+      if (url.pathname === '/seq') {
+        const steps = String(ctx.q.steps ?? 'open').split(',').map((x) => x.trim());
+        const last = steps[Math.min(steps.length - 1, Math.max(0, (seqCounts.get(ctx.key) ?? 1) - 1))];
+        if (last === 'net') return brokenResponse(ctx);
+      }
+      ctx.res.writeHead(200, { ...corsHeaders(ctx), 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
       ctx.res.end();
       return;
     }
@@ -809,6 +829,20 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
    * resends a request whose reused socket failed (which would consume a step). Serve /seq from a
    * port nothing else uses, for the same reason. The log entry gets `step` and `stepIndex`.
    */
+  /**
+   * A network error. Not a bare socket.destroy(): browsers resend a request whose connection
+   * closed before any response byte (Firefox up to 10 times, even on a fresh connection). A
+   * response with two different Content-Lengths is a network error everywhere, never resent.
+   */
+  function brokenResponse(ctx) {
+    const sock = ctx.res.socket || ctx.req.socket;
+    try {
+      sock.write('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n');
+      sock.end();
+      setTimeout(() => sock.destroy(), 50).unref();
+    } catch { /* ignore */ }
+  }
+
   function handleSeq(ctx) {
     const { q, key, req, res } = ctx;
     const steps = String(q.steps ?? 'open').split(',').map((x) => x.trim()).filter(Boolean);
@@ -817,18 +851,7 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
     const step = steps.length ? steps[Math.min(k, steps.length - 1)] : 'open';
     ctx.entry.step = step;
     ctx.entry.stepIndex = k;
-    if (step === 'net') {
-      // Not a bare socket.destroy(): browsers resend a request whose connection closed before
-      // any response byte (Firefox up to 10 times, even on a fresh connection). A response
-      // with two different Content-Lengths is a network error everywhere, never resent.
-      const sock = res.socket || req.socket;
-      try {
-        sock.write('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n');
-        sock.end();
-        setTimeout(() => sock.destroy(), 50).unref();
-      } catch { /* ignore */ }
-      return;
-    }
+    if (step === 'net') return brokenResponse(ctx);
     if (step === 'hang') {
       // No response at all until the client leaves (counted as open meanwhile).
       addOpen(key, 1);
