@@ -3,8 +3,8 @@
 // handler attributes, iteration); every decision (options, transport choice, parsing, the
 // state machine) is the engine's, reached through the `Source` this class owns (js/source.js).
 //
-// A source reports through one function per chunk of events: `emit(kind, text, num, extra)`,
-// with the kinds of js/protocol.js.
+// A source reports through one function per chunk of events: `emit(kind, text, num, extra,
+// more)`, with the kinds of js/protocol.js.
 //
 // Each instance's state lives in one record in a WeakMap (not in properties page code could
 // see, and not in `#private` fields, which the ES2020 build would lower to a WeakMap each, with
@@ -54,7 +54,7 @@ function arity(name, count) {
 export class EventSourceErrorEvent extends Event {
   constructor(type, init = {}) {
     super(type, init);
-    details.set(this, [init.reason ?? '', init.status ?? 0, init.statusText ?? '', init.reconnectDelay ?? null, init.message]);
+    details.set(this, [init.reason ?? '', init.status ?? 0, init.statusText ?? '', init.reconnectDelay ?? null, init.message, init.body ?? '', init.headers]);
   }
 
   /** Why: 'network', 'end-of-stream', 'http-status', 'content-type', 'timeout', 'size-limit', 'gave-up', 'aborted', 'internal' (a bug in this library; this source is closed, others go on), or 'native' (the browser's own class decided and said nothing more). */
@@ -73,6 +73,13 @@ export class EventSourceErrorEvent extends Event {
   }
   /** The HTTP status, when a response caused it (as the `eventsource` package's `code`). */
   get code() { return details.get(this)[1] || undefined; }
+  /** The start of the refused response's body, as text ('' for other errors). */
+  get body() { return details.get(this)[5]; }
+  /** The refused response's headers, those CORS lets the page see (empty for other errors; null without `Headers`). */
+  get headers() {
+    const d = details.get(this);
+    return (d[7] ??= typeof Headers === 'function' ? new Headers(d[6]) : null);
+  }
 }
 
 export class EventSource extends EventTarget {
@@ -102,7 +109,7 @@ export class EventSource extends EventTarget {
     };
     internals.set(this, me);
     // Messages, the per-chunk case, go straight to the listener lists (see deliverPacked).
-    const emit = (kind, text, num, extra) => (kind === EMIT_MESSAGES ? listeners.deliverPacked(text, now()) : report(this, me, kind, text, num, extra));
+    const emit = (kind, text, num, extra, more) => (kind === EMIT_MESSAGES ? listeners.deliverPacked(text, now()) : report(this, me, kind, text, num, extra, more));
     const init = eventSourceInitDict;
     const href = `${url}`;
     let src;
@@ -291,7 +298,7 @@ function whenClosed(me, done) {
 }
 
 /** What a source reports, as the events and states page code sees. */
-function report(target, me, kind, text, num, extra) {
+function report(target, me, kind, text, num, extra, more) {
   if (me.state === CLOSED) return;
   switch (kind) {
     case EMIT_OPEN:
@@ -301,10 +308,14 @@ function report(target, me, kind, text, num, extra) {
       break;
     case EMIT_ERROR_RECONNECTING:
     case EMIT_ERROR_CLOSED: {
+      // reason CR statusText, and for a refused response CR body (which may hold CRs itself).
       const cut = text.indexOf('\r');
+      const end = text.indexOf('\r', cut + 1) >>> 0; // none: 2^32 - 1, past any string's end
       const event = new EventSourceErrorEvent('error', {
         reason: text.slice(0, cut),
-        statusText: text.slice(cut + 1),
+        statusText: text.slice(cut + 1, end),
+        body: text.slice(end + 1),
+        headers: more,
         status: num,
         reconnectDelay: extra >= 0 ? extra : null,
       });

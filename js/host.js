@@ -7,7 +7,9 @@
 // (wasm-bindgen imports it as a snippet, src/api/host.rs), so it imports nothing itself.
 //
 // A request reports through `report(kind, ...)`:
-//   REPORT_RESPONSE (status, statusText, contentType, retryAfter, date, url) → whether to read the body
+//   REPORT_RESPONSE (status, statusText, contentType, retryAfter, date, url, headers) → whether to read
+//                                              the body; headers() gives every header the page may
+//                                              see (CORS), as [name, value] pairs
 //   REPORT_BYTES (Uint8Array)                  fetch: a chunk of the body → whether to go on
 //   REPORT_TEXT (string, handedOver)           XHR: new text of the body, and how much of
 //                                              responseText has been handed over → whether to go on
@@ -148,8 +150,9 @@ function viaFetch(state, report, fail, url, method, headers, body, credentials, 
     const h = response && response.headers;
     if (!h || typeof h.get !== 'function' || typeof response.status !== 'number') return fail(NOT_A_RESPONSE);
     state.responded = true;
-    if (!report(REPORT_RESPONSE, response.status, response.statusText, h.get('content-type'), h.get('retry-after'), h.get('date'), response.url) || state.done) {
-      // Refused (the engine aborts the request, which ends the body too), or closed meanwhile.
+    // (Array.from: an application's response may have headers that are not iterable.)
+    if (!report(REPORT_RESPONSE, response.status, response.statusText, h.get('content-type'), h.get('retry-after'), h.get('date'), response.url, () => Array.from(h)) || state.done) {
+      // Closed meanwhile, or refused without wanting the body (the engine aborts the request).
       return;
     }
     const stream = response.body;
@@ -295,14 +298,17 @@ function viaXhr(state, report, fail, url, method, headers, body, credentials) {
       }
       // Firefox (in workers) can show a status with no headers at all when the request has in
       // fact just failed: decide at the next state, where a failure reads status 0.
-      if (ready < 4 && !x.getAllResponseHeaders()) return;
+      const all = x.getAllResponseHeaders();
+      if (ready < 4 && !all) return;
       headersSeen = true;
       state.responded = true;
       // Asking for a header CORS does not expose logs an error in Chromium: ask only when the
       // answer matters (Retry-After on 429 and 503; Date only to measure a Retry-After date).
       const retryAfter = status === 429 || status === 503 ? x.getResponseHeader('retry-after') : null;
       const date = retryAfter && !/^\s*\d/.test(retryAfter) ? x.getResponseHeader('date') : null;
-      if (!report(REPORT_RESPONSE, status, x.statusText, x.getResponseHeader('content-type'), retryAfter, date, x.responseURL || url) || state.done) {
+      // Lines of `name: value` (taken now: abort() forgets them), as pairs when asked.
+      const seen = () => (all.match(/.+/g) || []).map((line) => line.split(/: ?(.*)/, 2));
+      if (!report(REPORT_RESPONSE, status, x.statusText, x.getResponseHeader('content-type'), retryAfter, date, x.responseURL || url, seen) || state.done) {
         return;
       }
     }
@@ -368,8 +374,9 @@ export const wallClock = () => Date.now();
 
 /**
  * Listens to the page events a source reacts to (bits: 1 online, 2 restored from the
- * back/forward cache, 4 visibility) and calls `callback` with 0 online, 1 restored, 2 hidden,
- * 3 shown. Returns the function that stops listening.
+ * back/forward cache, 4 visibility and freezing) and calls `callback` with 0 online, 1 restored,
+ * 2 hidden, 3 shown, 4 frozen, 5 resumed (Page Lifecycle). Returns the function that stops
+ * listening.
  */
 export function watch(bits, callback) {
   const stops = [];
@@ -381,6 +388,10 @@ export function watch(bits, callback) {
   };
   if (bits & 1) on(g, 'online', () => callback(0));
   if (bits & 2) on(g, 'pageshow', (e) => e.persisted && callback(1));
-  if (bits & 4) on(g.document, 'visibilitychange', () => callback(hidden() ? 2 : 3));
+  if (bits & 4) {
+    on(g.document, 'visibilitychange', () => callback(hidden() ? 2 : 3));
+    on(g.document, 'freeze', () => callback(4));
+    on(g.document, 'resume', () => callback(5));
+  }
   return () => stops.forEach((stop) => stop());
 }

@@ -4,7 +4,7 @@
 
 // The options the class reads, in the order of their keys for the engine (`a.b` is property
 // `b` of option `a`, read only when `a` is an object).
-export const OPTION_NAMES = 'withCredentials share transport headers method body credentials fetch lastEventIdIn lastEventIdParam lastEventId reconnect reconnect.delay reconnect.backoff reconnect.maxDelay reconnect.jitter reconnect.maxAttempts reconnect.retryAfter reconnect.onReconnect heartbeatTimeout maxEventSize reconnectOnOnline reconnectOnPageShow pauseWhenHidden';
+export const OPTION_NAMES = 'withCredentials share transport headers method body credentials fetch lastEventIdIn lastEventIdParam lastEventId reconnect reconnect.delay reconnect.backoff reconnect.maxDelay reconnect.jitter reconnect.maxAttempts reconnect.retryAfter reconnect.onReconnect heartbeatTimeout maxEventSize reconnectOnOnline reconnectOnPageShow pauseWhenHidden comments errorBody';
 export const HEADERS_KEY = 3;
 
 // The JavaScript type of an option's value.
@@ -27,7 +27,7 @@ export const CMD_REQUEST = 0; // nums: generation, flags (1 XHR, 2 body, 4 cross
 export const CMD_ASK_HEADERS = 1; // nums: generation, attempt; text: last event ID
 export const CMD_ABORT = 2;
 export const CMD_OPEN = 3; // text: origin
-export const CMD_ERROR = 4; // nums: status, ready state, ms until the reconnect or -1; text: reason LF status text
+export const CMD_ERROR = 4; // nums: status, ready state, ms until the reconnect or -1, 1 if about a refused response; text: as EMIT_ERROR_*
 export const CMD_ASK_RECONNECT = 5; // nums: attempt, delay, status; text: reason LF last event ID
 export const CMD_TRANSPORT = 6; // text: the transport's name
 
@@ -49,8 +49,9 @@ export const TRANSPORTS = ['native', 'fetch', 'xhr', 'longpoll'];
 // What a source reports to the class (and a shared connection to its subscribers):
 // emit(kind, text, num, extra).
 export const EMIT_OPEN = 0; // text: origin of the response
-export const EMIT_MESSAGES = 1; // text: events packed as below
-export const EMIT_ERROR_RECONNECTING = 2; // text: reason CR statusText; num: HTTP status or 0; extra: ms until the reconnect
+export const EMIT_MESSAGES = 1; // text: events packed as below (a comment is an event of type 'comment')
+export const EMIT_ERROR_RECONNECTING = 2; // text: reason CR statusText [CR body]; num: HTTP status or 0; extra: ms until the reconnect;
+// more: a refused response's headers as [name, value] pairs (with the body: the error is about it)
 export const EMIT_ERROR_CLOSED = 3; // as above, extra: -1
 export const EMIT_ORIGIN = 4; // later events come from origin `text`
 export const EMIT_TRANSPORT = 5; // the transport is now `text`

@@ -4,7 +4,7 @@
 // a BroadcastChannel; when that tab goes, another takes over from the last event ID.
 //
 // Sharing happens at the level of a source's report function, `emit(kind, text, num,
-// extra)`: a hub owns one real `Source` and repeats each report to every subscriber, which
+// extra, more)`: a hub owns one real `Source` and repeats each report to every subscriber, which
 // turns it into DOM events exactly as an unshared source would. Locks and channels are platform
 // objects, so this part is JavaScript; the connection itself is the same engine.
 
@@ -56,10 +56,10 @@ class Hub {
   }
 
   /** Repeats one report of the source to every subscriber. */
-  repeat(kind, text, num, extra) {
+  repeat(kind, text, num, extra, more) {
     if (kind === OPEN) this.opened = text;
     if (kind === EMIT_ERROR_RECONNECTING || kind === ERROR_CLOSED) this.opened = null;
-    Array.from(this.subscribers).forEach((emit) => emit(kind, text, num, extra));
+    Array.from(this.subscribers).forEach((emit) => emit(kind, text, num, extra, more));
     if (kind === ERROR_CLOSED) this.end();
   }
 
@@ -108,7 +108,7 @@ class Hub {
 class PageHub extends Hub {
   constructor(description, url, init) {
     super(description);
-    this.source = new Source(url, init, (kind, text, num, extra) => this.repeat(kind, text, num, extra));
+    this.source = new Source(url, init, (kind, text, num, extra, more) => this.repeat(kind, text, num, extra, more));
   }
 }
 
@@ -140,8 +140,9 @@ class TabHub extends Hub {
   lead() {
     if (this.subscribers.size + this.joining.size === 0) return undefined;
     const init = { ...this.init, lastEventId: this.lastEventId };
-    this.source = new Source(this.url, init, (kind, text, num, extra) => {
-      const report = { kind, text, num, extra };
+    this.source = new Source(this.url, init, (kind, text, num, extra, more) => {
+      // (`more`, a refused response's headers, is pairs: a BroadcastChannel can clone them.)
+      const report = { kind, text, num, extra, more };
       this.deliver(report);
       this.channel.postMessage(report);
     });
@@ -155,7 +156,7 @@ class TabHub extends Hub {
       if (this.source && this.opened !== null) this.channel.postMessage({ kind: OPEN, text: this.opened, num: 0, extra: 0 });
       return;
     }
-    const { kind, text, num, extra } = report;
+    const { kind, text, num, extra, more } = report;
     // A new leader announcing itself to tabs that are already open: nothing to tell them.
     if (kind === OPEN && this.opened !== null) return;
     // A tab that has not heard `open` yet (it just joined) takes no events: its subscribers
@@ -165,7 +166,7 @@ class TabHub extends Hub {
       const parts = text.split('\r');
       if (parts.length >= 3) this.lastEventId = parts[parts.length - 3];
     }
-    this.repeat(kind, text, num, extra);
+    this.repeat(kind, text, num, extra, more);
   }
 
   end() {

@@ -1,7 +1,7 @@
 // One source as the class sees it: the engine's decisions carried out with the host. It asks
 // the engine what to do (esw_poll), does it with the host (requests, timers, the page's
 // lifecycle, the browser's own EventSource), reports back what happened, and tells the class
-// through one function, `emit(kind, text, num, extra)` (kinds in js/protocol.js), once per chunk
+// through one function, `emit(kind, text, num, extra, more)` (kinds in js/protocol.js), once per chunk
 // of events rather than once per event: each crossing into wasm has a fixed cost.
 
 import { cancel, closeNative, hidden, listen, native, now, readStream, request, resolve, timer, wallClock, watch, REPORT_BYTES, REPORT_RESPONSE, REPORT_TEXT } from './host.js';
@@ -159,12 +159,10 @@ export class Source {
           this.emit(EMIT_OPEN, this.origin, 0, 0);
           break;
         case CMD_ERROR: {
-          const status = n[0];
           const closed = n[1] === 2;
-          const delay = n[2];
-          const [reason, statusText] = text().split('\n');
-          if (closed) this.release();
-          this.emit(closed ? EMIT_ERROR_CLOSED : EMIT_ERROR_RECONNECTING, `${reason}\r${statusText}`, status, delay);
+          if (closed) this.release(); // (calls nothing in the engine: its text and numbers stay)
+          // About a refused response (n[3]): its headers go with its body.
+          this.emit(closed ? EMIT_ERROR_CLOSED : EMIT_ERROR_RECONNECTING, text(), n[0], n[2], n[3] ? this.head() : undefined);
           break;
         }
         case CMD_ASK_RECONNECT:
@@ -181,12 +179,13 @@ export class Source {
 
   /** The function a request reports through (see js/host.js), for request `generation`. */
   reporter(generation) {
-    return (kind, a, b, c, d, e, f) => {
+    return (kind, a, b, c, d, e, f, g) => {
       if (!this.h) return false;
       this.step(() => {
         const h = this.h;
         const t = now();
         if (kind === REPORT_RESPONSE) {
+          this.head = g; // its headers, for an error about it
           const present = (c != null ? 1 : 0) | (d != null ? 2 : 0) | (e != null ? 4 : 0);
           x.esw_response(h, generation, t, a, present, wallClock(), put(`${b}\n${c ?? ''}\n${d ?? ''}\n${e ?? ''}\n${f}`));
         } else if (kind === REPORT_BYTES || kind === REPORT_TEXT) {

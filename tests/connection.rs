@@ -1051,3 +1051,92 @@ fn pausing_an_open_source_is_silent_both_ways() {
     assert_eq!(d.actions(), [connect(Some("1"))]);
     assert_eq!(d.respond(200, Some("text/event-stream")), [], "no second open");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Comments (this crate's addition: `Config::comments`)
+
+/// Feeds `chunks` to an open connection through `on_output`; returns what it reported, as text.
+fn outputs(config: Config, chunks: &[&[u8]]) -> Vec<String> {
+    use eventsource_wasm::parser::Output;
+    let mut conn = Connection::new(config);
+    conn.poll_action();
+    conn.on_response(0, Response::new(200, Some("text/event-stream")));
+    let mut seen = Vec::new();
+    for chunk in chunks {
+        conn.on_output(1, chunk, |out| {
+            seen.push(match out {
+                Output::Event(ev) => format!("event {} {:?} id={}", ev.event_type, ev.data, ev.id),
+                Output::Retry(ms) => format!("retry {ms}"),
+                Output::Comment { text, id } => format!("comment {text:?} id={id}"),
+            })
+        });
+    }
+    seen
+}
+
+#[test]
+fn comments_are_reported_in_stream_order_only_when_asked() {
+    let chunks: &[&[u8]] = &[b":\n: keep", b"-alive\r", b"\nid: 1\ndata: a\n\n: he", b"artbeat\nretry: 5\n"];
+    let with = Config { comments: true, ..Config::default() };
+    assert_eq!(
+        outputs(with, chunks),
+        [
+            "comment \"\" id=",
+            "comment \"keep-alive\" id=",
+            "event message \"a\" id=1",
+            "comment \"heartbeat\" id=1",
+            "retry 5"
+        ]
+    );
+    assert_eq!(outputs(Config::default(), chunks), ["event message \"a\" id=1", "retry 5"], "off by default");
+}
+
+#[test]
+fn on_bytes_never_reports_comments_as_events() {
+    let mut d = Driver::new(Config { comments: true, ..Config::default() });
+    d.actions();
+    d.respond(200, Some("text/event-stream"));
+    d.bytes(b":\n\n: ping\n\n:\n\ndata: a\n\n");
+    assert_eq!(d.events, [ev("message", "a", "")]);
+}
+
+#[test]
+fn comments_keep_the_heartbeat_alive_but_do_not_count_as_a_poll_batch() {
+    let config =
+        Config { comments: true, heartbeat_timeout: Some(100), end_of_body: EndOfBody::PollAgain, ..Config::default() };
+    let mut d = Driver::with(config);
+    d.respond(200, Some("text/event-stream"));
+    d.at(90).bytes(b":\n");
+    assert_eq!(d.deadline(), Some(190), "a comment is activity");
+    // A poll answered at once with nothing but a comment is an empty answer: the standard's delay.
+    assert_eq!(d.at(95).end(), [reconnecting(ErrorKind::EndOfStream, Some(200), D)]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refused responses (for the error's details, a driver may read the body before taking the abort)
+
+#[test]
+fn on_response_tells_whether_it_refused_the_response() {
+    let mut d = Driver::started();
+    assert!(!d.conn.on_response(0, Response::new(200, Some("text/event-stream"))), "accepted");
+    assert!(!d.conn.on_response(0, Response::new(500, None)), "not waiting for a response: ignored");
+    for (status, ct) in [(401, Some("text/event-stream")), (200, Some("text/html")), (204, None)] {
+        let mut d = Driver::started();
+        assert!(d.conn.on_response(0, Response::new(status, ct)), "{status} {ct:?}");
+    }
+    let mut d = Driver::with(policy(|p| p.retry_on_overload = true));
+    assert!(d.conn.on_response(0, Response::new(503, None)), "refused, even when it is retried");
+    assert_eq!(d.actions(), [Action::Abort, reconnecting(ErrorKind::Status, Some(503), D)]);
+}
+
+#[test]
+fn close_before_a_refusal_is_taken_keeps_its_abort_and_drops_its_error() {
+    let mut d = Driver::started();
+    assert!(d.conn.on_response(0, Response::new(403, None)));
+    assert_eq!(d.close(), [Action::Abort], "the request is still to be stopped; no error after close()");
+    d.assert_dead();
+    let mut d = Driver::with(policy(|p| p.retry_on_overload = true));
+    d.conn.on_response(0, Response::new(429, None));
+    assert_eq!(d.close(), [Action::Abort]);
+    d.assert_dead();
+}

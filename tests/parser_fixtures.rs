@@ -12,6 +12,7 @@
 //! ### CRLF ends a line                   <- `### title` starts a case (titles are unique)
 //! ! max 16                               <- optional: Parser::with_max_event_size(16)
 //! ! start-id "7"                         <- optional: set_last_event_id("7") before the input
+//! ! comments                             <- optional: report_comments(true); expect them
 //! > data: a\r\n                          <- input; `> ` lines are concatenated, NO implicit
 //! > \r\n                                    newline; each one is also fed as its own chunk in
 //! >                                         the "as written" run (a bare `>` is an empty chunk)
@@ -19,6 +20,7 @@
 //! < event message "a" id=""              <- an expected event: TYPE "DATA" id="ID"
 //! < event "two words" "a" id=""             (TYPE is bare, or quoted when it needs to be)
 //! < retry 1000                           <- an expected Output::Retry
+//! < comment "text" id="ID"               <- an expected Output::Comment (only with `! comments`)
 //! < error too-large                      <- feed() returned Err (must be the last output)
 //! < last-id "1"                          <- last_event_id() after the whole input
 //! < none                                 <- no output at all (alone, instead of the above)
@@ -30,6 +32,10 @@
 //! them): write `\x20` or `\t`. Anything else, such as an unknown line, escape or option, a case
 //! without input or expectations, or outputs after `< error`, makes the test fail with the
 //! file and line, so a typo can never silently turn a case into a no-op.
+//!
+//! Every case also runs in the other comment mode: a case without `! comments` with comments
+//! reported, and one with it without; the outputs other than comments must be the same, so
+//! reporting comments can never change an event, a `retry:` or a limit.
 
 // The fixtures are read from disk, which wasm32-unknown-unknown has not.
 #![cfg(not(target_arch = "wasm32"))]
@@ -77,6 +83,7 @@ fixture_files! {
 enum Out {
     Event { event_type: String, data: String, id: String },
     Retry(u64),
+    Comment { text: String, id: String },
     TooLarge,
 }
 
@@ -90,6 +97,7 @@ impl fmt::Display for Out {
                 write!(f, "< event {ty} {} id={}", quote(data), quote(id))
             }
             Out::Retry(ms) => write!(f, "< retry {ms}"),
+            Out::Comment { text, id } => write!(f, "< comment {} id={}", quote(text), quote(id)),
             Out::TooLarge => write!(f, "< error too-large"),
         }
     }
@@ -121,6 +129,7 @@ struct Case {
     location: String,
     max: Option<usize>,
     start_id: Option<String>,
+    comments: bool,
     /// Streams separated by `= reset`; each is its chunks as written.
     streams: Vec<Vec<Vec<u8>>>,
     expected: Vec<Out>,
@@ -254,6 +263,7 @@ fn parse_fixtures(file: &str, text: &str) -> Result<Vec<Case>, String> {
                 location: format!("{file}:{lineno}"),
                 max: None,
                 start_id: None,
+                comments: false,
                 streams: vec![Vec::new()],
                 expected: Vec::new(),
                 expect_none: false,
@@ -308,8 +318,13 @@ fn parse_case_line(case: &mut Case, line: &str) -> Result<(), String> {
                 return Err("`! start-id` given twice".into());
             }
             case.start_id = Some(quoted_only(id)?);
+        } else if option == "comments" {
+            if case.comments {
+                return Err("`! comments` given twice".into());
+            }
+            case.comments = true;
         } else {
-            return Err(format!("unknown option {option:?} (known: `max N`, `start-id \"ID\"`)"));
+            return Err(format!("unknown option {option:?} (known: `max N`, `start-id \"ID\"`, `comments`)"));
         }
     } else if let Some(expect) = line.strip_prefix("< ") {
         case.in_expectations = true;
@@ -318,6 +333,13 @@ fn parse_case_line(case: &mut Case, line: &str) -> Result<(), String> {
         }
         if let Some(event) = expect.strip_prefix("event ") {
             case.expected.push(parse_event(event)?);
+        } else if let Some(comment) = expect.strip_prefix("comment ") {
+            if !case.comments {
+                return Err("`< comment` needs `! comments`".into());
+            }
+            let (text, rest) = take_quoted(comment)?;
+            let id = rest.strip_prefix(" id=").ok_or("expected ` id=\"ID\"` after the comment")?;
+            case.expected.push(Out::Comment { text, id: quoted_only(id)? });
         } else if let Some(ms) = expect.strip_prefix("retry ") {
             let ms = ms.parse().map_err(|_| format!("bad retry value {ms:?}"))?;
             case.expected.push(Out::Retry(ms));
@@ -335,7 +357,7 @@ fn parse_case_line(case: &mut Case, line: &str) -> Result<(), String> {
             case.expect_none = true;
         } else {
             return Err(format!(
-                "unknown expectation {expect:?} (known: event, retry, error too-large, last-id, none)"
+                "unknown expectation {expect:?} (known: event, retry, comment, error too-large, last-id, none)"
             ));
         }
         if case.expect_none && !case.expected.is_empty() {
@@ -371,6 +393,7 @@ fn load(file: &str) -> Vec<Case> {
 // Running cases
 
 /// One way of cutting the input: for each stream, the chunks to feed.
+#[derive(Clone)]
 struct Chunking {
     name: String,
     streams: Vec<Vec<Vec<u8>>>,
@@ -451,11 +474,12 @@ fn chunkings(case: &Case) -> Vec<Chunking> {
 }
 
 /// Feeds the chunks; stops at the first error, as the connection does.
-fn run(case: &Case, streams: &[Vec<Vec<u8>>]) -> (Vec<Out>, String) {
+fn run(case: &Case, streams: &[Vec<Vec<u8>>], comments: bool) -> (Vec<Out>, String) {
     let mut parser = match case.max {
         Some(max) => Parser::with_max_event_size(max),
         None => Parser::new(),
     };
+    parser.report_comments(comments);
     if let Some(id) = &case.start_id {
         parser.set_last_event_id(id);
     }
@@ -473,6 +497,7 @@ fn run(case: &Case, streams: &[Vec<Vec<u8>>]) -> (Vec<Out>, String) {
                         id: ev.id.to_owned(),
                     },
                     Output::Retry(ms) => Out::Retry(ms),
+                    Output::Comment { text, id } => Out::Comment { text: text.to_owned(), id: id.to_owned() },
                 })
             });
             if result.is_err() {
@@ -491,14 +516,26 @@ fn show(outs: &[Out]) -> String {
     outs.iter().map(|o| format!("    {o}\n")).collect()
 }
 
-/// Runs one case in every chunking; returns a description of each mismatch.
+/// Runs one case in every chunking, with and without comments; returns a description of each
+/// mismatch.
 fn check(case: &Case) -> Vec<String> {
     let mut failures = Vec::new();
-    for chunking in chunkings(case) {
-        let (outs, last_id) = run(case, &chunking.streams);
+    let without: Vec<Out> = case.expected.iter().filter(|o| !matches!(o, Out::Comment { .. })).cloned().collect();
+    for (chunking, comments) in
+        chunkings(case).into_iter().flat_map(|c| [(c.clone(), case.comments), (c, !case.comments)])
+    {
+        let (mut outs, last_id) = run(case, &chunking.streams, comments);
+        let expected = if comments == case.comments {
+            &case.expected
+        } else {
+            // The other mode: the same outputs but for the comments.
+            outs.retain(|o| !matches!(o, Out::Comment { .. }));
+            &without
+        };
         let mut problems = String::new();
-        if outs != case.expected {
-            problems += &format!("  expected:\n{}  got:\n{}", show(&case.expected), show(&outs));
+        if outs != *expected {
+            let mode = if comments { "reporting comments" } else { "not reporting comments" };
+            problems += &format!("  {mode}, expected:\n{}  got:\n{}", show(expected), show(&outs));
         }
         if let Some(want) = &case.last_id {
             if *want != last_id {
@@ -574,6 +611,9 @@ fn malformed_fixtures_are_rejected() {
         ("### t\n> x\r\n< none\n", "LF line ends"),
         ("### t\n> x\ndata\n< none\n", "unrecognised line"),
         ("# only a comment\n", "no cases"),
+        ("### t\n> :x\n< comment \"x\" id=\"\"\n", "needs `! comments`"),
+        ("### t\n! comments\n> :x\n< comment \"x\"\n", "id="),
+        ("### t\n! comments\n! comments\n> x\n< none\n", "given twice"),
     ];
     for (text, want) in bad {
         match parse_fixtures("test.txt", text) {
@@ -599,4 +639,8 @@ fn malformed_fixtures_are_rejected() {
         ]
     );
     assert_eq!(case.last_id.as_deref(), Some("z"));
+
+    let cases = parse_fixtures("test.txt", "### c\n! comments\n> :\n< comment \"\\t\" id=\"7\"\n").unwrap();
+    assert!(cases[0].comments);
+    assert_eq!(cases[0].expected, [Out::Comment { text: "\t".into(), id: "7".into() }]);
 }

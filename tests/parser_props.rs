@@ -7,6 +7,7 @@
 //! - The parser agrees with `reference`, a slow and literal transcription of the standard that
 //!   decodes the whole input first and only then splits lines.
 //! - A size limit only ever truncates the output, and is never exceeded.
+//! - Reporting comments adds them in their place in the stream and changes nothing else.
 //!
 //! Any failure found here is kept as a fixed case in `tests/fixtures/parser/regressions.txt`.
 //! Failures are not persisted to disk (`failure_persistence: None`); proptest prints the
@@ -25,6 +26,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 enum Out {
     Event { event_type: String, data: String, id: String },
     Retry(u64),
+    Comment { text: String, id: String },
     TooLarge,
 }
 
@@ -42,6 +44,7 @@ fn feed<'a>(parser: &mut Parser, chunks: impl IntoIterator<Item = &'a [u8]>) -> 
                     Out::Event { event_type: ev.event_type.to_owned(), data: ev.data.to_owned(), id: ev.id.to_owned() }
                 }
                 Output::Retry(ms) => Out::Retry(ms),
+                Output::Comment { text, id } => Out::Comment { text: text.to_owned(), id: id.to_owned() },
             })
         });
         if result.is_err() {
@@ -62,6 +65,14 @@ fn parse_chunks(input: &[u8], chunks: &[&[u8]], max: Option<usize>) -> (Vec<Out>
 
 fn parse_whole(input: &[u8], max: Option<usize>) -> (Vec<Out>, String) {
     parse_chunks(input, &[input], max)
+}
+
+/// [`parse_chunks`] with a parser that reports comments.
+fn parse_reporting_comments(chunks: &[&[u8]]) -> (Vec<Out>, String) {
+    let mut p = Parser::new();
+    p.report_comments(true);
+    let outs = feed(&mut p, chunks.iter().copied());
+    (outs, p.last_event_id().to_owned())
 }
 
 /// Cuts `input` at the given positions (sorted; repeated positions give empty chunks).
@@ -85,6 +96,12 @@ fn cut<'a>(input: &'a [u8], cuts: &[Index]) -> Vec<&'a [u8]> {
 /// decode (UTF-8 decode strips one leading BOM, and replaces each maximal invalid subpart with
 /// U+FFFD), split lines at CRLF, LF or CR, drop the unterminated last line, then interpret.
 fn reference(input: &[u8], start_id: &str) -> (Vec<Out>, String) {
+    reference_with(input, start_id, false)
+}
+
+/// [`reference`], reporting each comment line (its text after the colon and one optional space)
+/// when `comments` is set.
+fn reference_with(input: &[u8], start_id: &str, comments: bool) -> (Vec<Out>, String) {
     let input = input.strip_prefix(BOM).unwrap_or(input);
     let text = String::from_utf8_lossy(input);
 
@@ -129,7 +146,11 @@ fn reference(input: &[u8], start_id: &str) -> (Vec<Out>, String) {
             event_type.clear();
             continue;
         }
-        if line.starts_with(':') {
+        if let Some(text) = line.strip_prefix(':') {
+            if comments {
+                let text = text.strip_prefix(' ').unwrap_or(text).to_owned();
+                outs.push(Out::Comment { text, id: last_event_id.clone() });
+            }
             continue;
         }
         let (field, value) = match line.find(':') {
@@ -283,6 +304,17 @@ proptest! {
         prop_assert_eq!(&parse_whole(&input, None), &expected, "fed whole");
         prop_assert_eq!(&parse_chunks(&input, &cut(&input, &cuts), None), &expected, "cut into {:?}", cut(&input, &cuts));
     }
+
+    /// Reporting comments: each one in its place, and everything else as without them.
+    #[test]
+    fn agrees_with_the_reference_reporting_comments(input in input(), cuts in cuts()) {
+        let expected = reference_with(&input, "", true);
+        prop_assert_eq!(&parse_reporting_comments(&[&input]), &expected, "fed whole");
+        prop_assert_eq!(&parse_reporting_comments(&cut(&input, &cuts)), &expected, "cut into {:?}", cut(&input, &cuts));
+        let mut without = expected.clone();
+        without.0.retain(|o| !matches!(o, Out::Comment { .. }));
+        prop_assert_eq!(&without, &reference(&input, ""), "the comments are all that differ");
+    }
 }
 
 proptest! {
@@ -383,5 +415,18 @@ fn the_reference_is_right_on_known_inputs() {
     for (input, outs, id) in cases {
         assert_eq!(reference(input, ""), (outs.clone(), id.to_string()), "{:?}", String::from_utf8_lossy(input));
         assert_eq!(parse_whole(input, None), (outs.clone(), id.to_string()), "{:?}", String::from_utf8_lossy(input));
+    }
+    let comment = |t: &str, i: &str| Out::Comment { text: t.into(), id: i.into() };
+    let with_comments: &[(&[u8], Vec<Out>)] = &[
+        (
+            b":\n: keep-alive\r:  two\r\n::x\n\n",
+            vec![comment("", ""), comment("keep-alive", ""), comment(" two", ""), comment(":x", "")],
+        ),
+        (b"id: 1\ndata: a\n: \xFF\n\n:b\n", vec![comment("\u{FFFD}", ""), ev("message", "a", "1"), comment("b", "1")]),
+    ];
+    for (input, outs) in with_comments {
+        let want = (outs.clone(), reference(input, "").1);
+        assert_eq!(reference_with(input, "", true), want, "{:?}", String::from_utf8_lossy(input));
+        assert_eq!(parse_reporting_comments(&[input]), want, "{:?}", String::from_utf8_lossy(input));
     }
 }

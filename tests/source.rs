@@ -337,13 +337,24 @@ fn a_refused_response_aborts_and_fails_with_its_status_text() {
         content_type: Some("text/plain"),
         ..Default::default()
     };
+    // The start of its body is read first, for the error (tests/comments_refusals_freeze.rs).
+    assert!(s.on_response(r.generation, 1, &refused), "read the body");
+    assert_eq!(s.poll(1), None, "the abort and the error wait for it");
+    s.on_bytes(r.generation, 2, b"expired", None, |_| panic!("a refused body is no stream"));
+    s.on_end(r.generation, 3);
+    assert_eq!(s.poll(3), Some(Command::Abort));
+    let Some(Command::Error(e)) = s.poll(3) else { panic!() };
+    assert_eq!(
+        (e.kind, e.status, e.status_text.as_str(), e.ready_state, e.body.as_deref()),
+        (ErrorKind::Status, 401, "Unauthorized", ReadyState::Closed, Some("expired"))
+    );
+    // With errorBody: 0, at once.
+    let mut s = start(SAME, &[("errorBody", Value::Number(0.0))]);
+    let r = request(&mut s, 0);
     assert!(!s.on_response(r.generation, 1, &refused));
     assert_eq!(s.poll(1), Some(Command::Abort));
     let Some(Command::Error(e)) = s.poll(1) else { panic!() };
-    assert_eq!(
-        (e.kind, e.status, e.status_text.as_str(), e.ready_state),
-        (ErrorKind::Status, 401, "Unauthorized", ReadyState::Closed)
-    );
+    assert_eq!((e.kind, e.status, e.body.as_deref()), (ErrorKind::Status, 401, Some("")));
 }
 
 #[test]

@@ -74,8 +74,23 @@ export interface EventSourceInit {
   reconnectOnOnline?: boolean;
   /** Reconnect at once when the page is restored from the back/forward cache. */
   reconnectOnPageShow?: boolean;
-  /** Disconnect while the page is hidden; resume from the last event ID when it is shown. */
+  /**
+   * Disconnect while the page is hidden, or frozen (Page Lifecycle `freeze`, as Chromium does to
+   * background tabs); resume from the last event ID when it is shown (`resume`d) again.
+   */
   pauseWhenHidden?: boolean;
+  /**
+   * Dispatch the server's comments (`: keep-alive`, `:` heartbeats) as `comment` events whose
+   * `data` is the text after the colon and one optional space. Needs our own transport: with
+   * `transport: 'native'` the constructor throws a TypeError.
+   */
+  comments?: boolean;
+  /**
+   * How many bytes of a refused response's body (a status other than 200, or not
+   * `text/event-stream`) the `error` event carries as `body`, read for at most a second
+   * (default 4096; 0: none). Our transports only: the native one shows no body.
+   */
+  errorBody?: number;
   /**
    * Share one connection among sources with the same URL and options: in this page (`true`),
    * or across the tabs of this origin (`'tabs'`: one tab holds the connection, elected with
@@ -96,19 +111,38 @@ export type ErrorReason =
   | 'internal'
   | 'native';
 
+export interface EventSourceErrorEventInit extends EventInit {
+  reason?: ErrorReason;
+  status?: number;
+  statusText?: string;
+  reconnectDelay?: number | null;
+  headers?: HeadersInit;
+  body?: string;
+}
+
 /** The `error` event: an `Event`, with the details the standard one hides. */
 export declare class EventSourceErrorEvent extends Event {
+  constructor(type: string, init?: EventSourceErrorEventInit);
   readonly reason: ErrorReason;
   readonly status: number;
   readonly statusText: string;
   /** Milliseconds until the next attempt, or null when the source is closed. */
   readonly reconnectDelay: number | null;
+  /**
+   * A refused response's headers (status other than 200, or not `text/event-stream`): cross-origin,
+   * only those CORS lets the page see (`Access-Control-Expose-Headers`). Empty for other errors.
+   */
+  readonly headers: Headers;
+  /** The start of a refused response's body, as text (at most `errorBody` bytes); '' for other errors. */
+  readonly body: string;
 }
 
 export interface EventSourceEventMap {
   open: Event;
   message: MessageEvent<string>;
   error: EventSourceErrorEvent;
+  /** With `comments: true`: a comment of the stream, its text as `data`. */
+  comment: MessageEvent<string>;
 }
 
 /** The standard `EventSource`, plus options, details and iteration. */

@@ -201,6 +201,8 @@ pub struct Config {
     /// looks held back by a buffering proxy: it lasted a while, then delivered two or more
     /// events all at once, just as it ended.
     pub detect_buffering: bool,
+    /// Report the stream's comments ([`Output::Comment`]) to [`Connection::on_output`].
+    pub comments: bool,
 }
 
 impl Default for Config {
@@ -215,6 +217,7 @@ impl Default for Config {
             end_of_body: EndOfBody::Reconnect,
             reconnect: true,
             detect_buffering: false,
+            comments: false,
         }
     }
 }
@@ -270,6 +273,7 @@ impl Connection {
     pub fn new(config: Config) -> Self {
         let mut parser = Parser::with_max_event_size(config.max_event_size);
         parser.set_last_event_id(&config.last_event_id);
+        parser.report_comments(config.comments);
         let mut conn = Connection {
             phase: Phase::Requesting,
             parser,
@@ -331,10 +335,12 @@ impl Connection {
         }
     }
 
-    /// The request that [`Action::Connect`] asked for got its response headers.
-    pub fn on_response(&mut self, now: Millis, response: Response<'_>) {
+    /// The request that [`Action::Connect`] asked for got its response headers. Returns whether
+    /// it refused them (a status other than 200, or not `text/event-stream`): an error follows,
+    /// about this response.
+    pub fn on_response(&mut self, now: Millis, response: Response<'_>) -> bool {
         if !matches!(self.phase, Phase::Requesting | Phase::Resuming) {
-            return;
+            return false;
         }
         self.last_activity = Some(now);
         let status = Some(response.status);
@@ -352,24 +358,38 @@ impl Connection {
             if announce {
                 self.actions.push(Action::Open);
             }
-            return;
+            return false;
         }
         if self.config.retry.retry_on_overload && matches!(response.status, 429 | 503) {
             self.retry_after =
                 response.retry_after.and_then(|v| parse_retry_after(v, response.date, response.wall_clock));
             self.actions.push(Action::Abort);
             self.reestablish(now, ErrorKind::Status, status);
-            return;
+            return true;
         }
         let kind = if response.status == 200 { ErrorKind::ContentType } else { ErrorKind::Status };
         self.actions.push(Action::Abort);
         self.fail(kind, status);
+        true
     }
 
     /// Body bytes of the announced connection. Events go to `on_event` as they complete.
     pub fn on_bytes<F>(&mut self, now: Millis, bytes: &[u8], mut on_event: F)
     where
         F: FnMut(Event<'_>),
+    {
+        self.on_output(now, bytes, |out| {
+            if let Output::Event(ev) = out {
+                on_event(ev);
+            }
+        });
+    }
+
+    /// [`Connection::on_bytes`], reporting everything the stream says in its order: events,
+    /// `retry:` values (already applied), and comments when [`Config::comments`] asks for them.
+    pub fn on_output<F>(&mut self, now: Millis, bytes: &[u8], mut on_output: F)
+    where
+        F: FnMut(Output<'_>),
     {
         if self.phase != Phase::Streaming {
             return;
@@ -378,12 +398,13 @@ impl Connection {
         self.first_byte_at.get_or_insert(now);
         let mut retry = None;
         let mut events = 0;
-        let result = self.parser.feed(bytes, |out| match out {
-            Output::Event(ev) => {
-                events += 1;
-                on_event(ev)
+        let result = self.parser.feed(bytes, |out| {
+            match out {
+                Output::Event(_) => events += 1,
+                Output::Retry(ms) => retry = Some(ms),
+                Output::Comment { .. } => {}
             }
-            Output::Retry(ms) => retry = Some(ms),
+            on_output(out);
         });
         self.events_this_response += events;
         if let Some(ms) = retry {
@@ -615,15 +636,14 @@ impl Connection {
         self.parser.reset();
     }
 
-    /// `close()`: CLOSED at once, no event, nothing scheduled.
+    /// `close()`: CLOSED at once, no event, nothing scheduled. An abort not taken yet is kept
+    /// (a failure's, while the driver reads the refused response's body first).
     pub fn close(&mut self) {
-        if self.phase == Phase::Closed {
-            return;
-        }
         let in_flight = matches!(self.phase, Phase::Requesting | Phase::Streaming | Phase::Resuming);
+        let abort = in_flight || self.actions.iter().any(|a| matches!(a, Action::Abort));
         self.phase = Phase::Closed;
         self.actions.clear();
-        if in_flight {
+        if abort {
             self.actions.push(Action::Abort);
         }
         self.parser.reset();

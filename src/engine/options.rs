@@ -90,12 +90,14 @@ pub struct Lifecycle {
     pub reconnect_on_online: bool,
     /// Reconnect at once when the page is restored from the back/forward cache.
     pub reconnect_on_pageshow: bool,
-    /// Disconnect while the page is hidden; resume from the last event ID when shown.
+    /// Disconnect while the page is hidden or frozen; resume from the last event ID when it
+    /// is shown (and not frozen).
     pub pause_when_hidden: bool,
 }
 
 impl Lifecycle {
-    /// The options as bits, for the host that listens: 1 online, 2 pageshow, 4 visibility.
+    /// The options as bits, for the host that listens: 1 online, 2 pageshow, 4 visibility and
+    /// freezing.
     pub fn bits(self) -> u32 {
         u32::from(self.reconnect_on_online)
             | u32::from(self.reconnect_on_pageshow) << 1
@@ -202,7 +204,7 @@ impl Value<'_> {
 
 /// The option names the JavaScript class reads, in the order of their keys for
 /// [`Options::set`]. `a.b` is property `b` of option `a` (read only when `a` is an object).
-pub const OPTION_NAMES: [&str; 24] = [
+pub const OPTION_NAMES: [&str; 26] = [
     "withCredentials",
     "share",
     "transport",
@@ -227,6 +229,8 @@ pub const OPTION_NAMES: [&str; 24] = [
     "reconnectOnOnline",
     "reconnectOnPageShow",
     "pauseWhenHidden",
+    "comments",
+    "errorBody",
 ];
 
 /// A source's options, checked. [`Options::default`] is the standard's behaviour: what
@@ -269,6 +273,13 @@ pub struct Options {
     pub max_event_size: Option<u64>,
     /// Page lifecycle reactions.
     pub lifecycle: Lifecycle,
+    /// Report the stream's comments (heartbeats) to the application.
+    pub comments: bool,
+    /// How many bytes of a refused response's body (a status other than 200, or not
+    /// `text/event-stream`) to read for its error; 0: none.
+    pub error_body: u64,
+    /// How long to wait for them (the JavaScript class keeps the default).
+    pub error_body_wait: Millis,
     /// Set by a face that needs our own transports whatever the options (the Rust stream):
     /// what to name in the error if `transport: 'native'` is asked for anyway.
     pub own_transport: Option<&'static str>,
@@ -295,6 +306,9 @@ impl Default for Options {
             heartbeat: None,
             max_event_size: None,
             lifecycle: Lifecycle::default(),
+            comments: false,
+            error_body: 4096,
+            error_body_wait: super::source::ERROR_BODY_WAIT,
             own_transport: None,
         }
     }
@@ -383,7 +397,9 @@ impl Options {
             20 => self.max_event_size = Some(count),
             21 => self.lifecycle.reconnect_on_online = truthy,
             22 => self.lifecycle.reconnect_on_pageshow = truthy,
-            _ => self.lifecycle.pause_when_hidden = truthy,
+            23 => self.lifecycle.pause_when_hidden = truthy,
+            24 => self.comments = truthy,
+            _ => self.error_body = count,
         }
         Ok(())
     }
@@ -416,7 +432,7 @@ impl Options {
     /// left at their defaults (`method: 'GET'`, `headers: {}`, `false` flags) don't count.
     pub fn beyond_native(&self) -> Option<&'static str> {
         let l = &self.lifecycle;
-        let checks: [(bool, &'static str); 15] = [
+        let checks: [(bool, &'static str); 16] = [
             (!self.headers.is_empty() || self.headers_fn, "headers"),
             (self.method != "GET", "method"),
             (self.body, "body"),
@@ -437,6 +453,8 @@ impl Options {
             (l.reconnect_on_online, "reconnectOnOnline"),
             (l.reconnect_on_pageshow, "reconnectOnPageShow"),
             (l.pause_when_hidden, "pauseWhenHidden"),
+            // The browser's own class never shows them.
+            (self.comments, "comments"),
             // Across tabs, another tab may hold the connection for our listeners, which it
             // cannot register on a native source: our own transport delivers every type.
             (self.share_tabs, "share: 'tabs'"),
@@ -524,9 +542,9 @@ const WHAT: [&str; 8] = [
     "a valid HeadersInit or a function",
     "a string",
 ];
-const KINDS: [u8; 24] = [
+const KINDS: [u8; 26] = [
     ANY, ANY, ENUM, HEADERS, STRING, ANY, ENUM, FUNCTION, ENUM, STRING, STRING, OBJECT, COUNT, RANGE, COUNT, RANGE,
-    COUNT, ANY, FUNCTION, COUNT, COUNT, ANY, ANY, ANY,
+    COUNT, ANY, FUNCTION, COUNT, COUNT, ANY, ANY, ANY, ANY, COUNT,
 ];
 
 /// Which of `names` an option that takes one of them was given (its index), or its TypeError.

@@ -1,8 +1,8 @@
 //! Incremental `text/event-stream` parser, as the WHATWG HTML standard describes it
 //! ("Parsing an event stream" and "Interpreting an event stream").
 //!
-//! It is fed bytes in chunks of any size and reports events and `retry:` values through a
-//! callback. It knows nothing of connections, clocks or the web platform, so the same code runs
+//! It is fed bytes in chunks of any size and reports events and `retry:` values (and, when
+//! asked, comments) through a callback. It knows nothing of connections, clocks or the web platform, so the same code runs
 //! natively in tests and benchmarks and inside the wasm build.
 //!
 //! ```
@@ -61,6 +61,14 @@ pub enum Output<'a> {
     /// A `retry:` field with only ASCII digits: the new reconnection time in milliseconds.
     /// Values too big for `u64` saturate, as "wait practically forever" is what they mean.
     Retry(u64),
+    /// A comment line (`: keep-alive`, or `:` alone), reported only by a parser asked to
+    /// ([`Parser::report_comments`]); the standard ignores them, and so does a parser by default.
+    Comment {
+        /// The text after the colon, without one leading space (as a field's value is cut).
+        text: &'a str,
+        /// The last event ID at that point of the stream.
+        id: &'a str,
+    },
 }
 
 /// The stream broke a limit; the parser has dropped the event in progress.
@@ -80,6 +88,9 @@ impl core::error::Error for TooLarge {}
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
+/// How much of a buffer one big line or event inflated is kept (see `release_big_buffers`).
+const KEEP: usize = 256 * 1024;
+
 /// The parser of one event source. Per-stream state (line buffer, BOM, pending event) is reset
 /// by [`Parser::reset`] when a connection ends; the last event ID survives, as in browsers.
 #[derive(Debug, Clone)]
@@ -96,6 +107,9 @@ pub struct Parser {
     /// The "last event ID buffer": set by `id:` lines, committed to `last_event_id` on dispatch.
     id_buffer: String,
     last_event_id: String,
+    /// Report comment lines ([`Output::Comment`]), decoded into `comment`.
+    comments: bool,
+    comment: String,
 }
 
 impl Default for Parser {
@@ -121,7 +135,15 @@ impl Parser {
             event_type: String::new(),
             id_buffer: String::new(),
             last_event_id: String::new(),
+            comments: false,
+            comment: String::new(),
         }
+    }
+
+    /// Reports comment lines as [`Output::Comment`] (servers send them as heartbeats), or stops
+    /// doing so. Off by default: a parser that does not report them spends nothing on them.
+    pub fn report_comments(&mut self, on: bool) {
+        self.comments = on;
     }
 
     /// The limit given at construction.
@@ -161,7 +183,6 @@ impl Parser {
     /// Up to 256 KiB stays: a stream of 64 KiB events must not grow its buffers from nothing,
     /// copy by doubling copy, for every event.
     fn release_big_buffers(&mut self) {
-        const KEEP: usize = 256 * 1024;
         if self.carry.is_empty() && self.carry.capacity() > KEEP {
             self.carry = Vec::new();
         }
@@ -261,7 +282,7 @@ impl Parser {
             return Ok(());
         }
         let (field, value) = match memchr::memchr(b':', line) {
-            Some(0) => return Ok(()), // comment
+            Some(0) if !self.comments => return Ok(()), // a comment nobody asked for
             Some(i) => {
                 let (field, v) = line.split_at_checked(i).unwrap_or_default();
                 let v = v.get(1..).unwrap_or_default();
@@ -270,6 +291,15 @@ impl Parser {
             None => (line, &[][..]),
         };
         match field {
+            // A comment (the line starts with a colon), asked for.
+            b"" => {
+                self.comment.clear();
+                push_lossy(&mut self.comment, value);
+                out(Output::Comment { text: &self.comment, id: &self.last_event_id });
+                if self.comment.capacity() > KEEP {
+                    self.comment = String::new();
+                }
+            }
             b"data" => {
                 // Measure the decoded value: each invalid subpart grows into a 3-byte U+FFFD.
                 let valid = core::str::from_utf8(value).ok();
@@ -361,7 +391,7 @@ fn room_within(len: usize, capacity: usize, extra: usize, max: usize) -> usize {
 /// Appends `bytes` decoded as UTF-8, with U+FFFD for each maximal invalid subpart (as the
 /// Encoding standard's decoder does). `from_utf8` first: its word-at-a-time ASCII path is
 /// several times faster than going chunk by chunk on valid text, the common case.
-fn push_lossy(dst: &mut String, bytes: &[u8]) {
+pub(crate) fn push_lossy(dst: &mut String, bytes: &[u8]) {
     match core::str::from_utf8(bytes) {
         Ok(text) => dst.push_str(text),
         Err(_) => push_replaced(dst, bytes),

@@ -3,7 +3,8 @@
 //! [`Connection`] knows the standard's rules; a [`Source`] adds what it takes to carry them out
 //! for a real request: the URL, method, headers and body of each request and where the last
 //! event ID travels, which request is current (its *generation*: reports from an aborted one
-//! are dropped), the application's hooks, the page lifecycle, and the switch to long-polling.
+//! are dropped), the application's hooks, the page lifecycle (hidden, frozen), the switch to
+//! long-polling, and the start of a refused response's body, read for its error.
 //! It does no I/O and reads no clock. A face (the JavaScript class, or the Rust stream) drives
 //! it with a host that makes the requests: it reports what happened and carries out the
 //! [`Command`]s it polls.
@@ -31,13 +32,18 @@ use crate::prelude::*;
 
 use super::connection::{Action, Config, Connection, EndOfBody, ErrorKind, Failure, ReadyState, Response};
 use super::options::{Credentials, LastEventIdIn, Options, Platform, TransportChoice, TransportKind};
-use super::parser::Event;
+use super::parser::{push_lossy, Event, Output};
 use super::policy::Millis;
 use super::url::{fetchable, origin_of, with_query};
 
 /// Past this many UTF-16 units of XHR's `responseText`, which only grows, the request is
 /// swapped for a fresh one that resumes from the last event ID.
 pub const RECYCLE_AFTER: u64 = 4 * 1024 * 1024;
+
+/// How long the start of a refused response's body is waited for before its `error` goes out
+/// with what arrived ([`Options::error_body_wait`]'s default): a body that stalls must not hold
+/// the error back.
+pub const ERROR_BODY_WAIT: Millis = 1000;
 
 /// What the face must do next.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,6 +109,10 @@ pub struct ErrorReport {
     pub ready_state: ReadyState,
     /// Milliseconds until the reconnect, if one follows.
     pub delay: Option<Millis>,
+    /// Set when the error is about a refused response (its status, or its `Content-Type`):
+    /// the start of its body, decoded as UTF-8 (at most [`Options::error_body`] bytes; empty
+    /// when it had none, or reading it is off). The face attaches the response's headers too.
+    pub body: Option<String>,
 }
 
 /// What an announced reconnect is about, for the application's hook.
@@ -143,6 +153,10 @@ pub enum Happening {
     Hidden = 2,
     /// The page was shown.
     Visible = 3,
+    /// The page was frozen (Page Lifecycle `freeze`: Chromium freezes background tabs).
+    Freeze = 4,
+    /// The page was unfrozen (`resume`).
+    Resume = 5,
 }
 
 /// What a response says, as far as the source cares.
@@ -196,6 +210,16 @@ pub struct Source {
     ready: Option<Command>,
     origin: String,
     status_text: String,
+    /// The page is hidden, or frozen (bit 0, bit 1): a source that pauses runs when neither.
+    away: u8,
+    /// How much of a refused response's body to read, and for how long.
+    body_max: usize,
+    body_wait: Millis,
+    /// When to stop waiting for more of a refused response's body, while it is being read: its
+    /// error (and everything after it) waits until then.
+    reading: Option<Millis>,
+    /// The body of the refused response, for its error.
+    refused_body: Option<Vec<u8>>,
 }
 
 impl Source {
@@ -242,6 +266,8 @@ impl Source {
             config.retry = policy.clone();
         }
         config.seed = seed;
+        config.comments = options.comments;
+        let body_max = options.error_body.min(config.max_event_size as u64) as usize;
         let mut conn = Connection::new(config);
         if !fetchable(&url) {
             // ftp:, mailto:, about:, javascript:…: fetching is futile, so the connection fails
@@ -274,6 +300,11 @@ impl Source {
             ready: None,
             origin,
             status_text: String::new(),
+            away: u8::from(hidden),
+            body_max,
+            body_wait: options.error_body_wait,
+            reading: None,
+            refused_body: None,
         }
     }
 
@@ -327,9 +358,9 @@ impl Source {
     }
 
     /// Whether reports about request `generation` still matter: it is the current request and
-    /// the source is not closed.
+    /// the source is not closed (or it is reading the body of the response it refused).
     pub fn is_current(&self, generation: u32) -> bool {
-        generation == self.generation && self.conn.ready_state() != ReadyState::Closed
+        generation == self.generation && (self.conn.ready_state() != ReadyState::Closed || self.reading.is_some())
     }
 
     /// The next thing to do, in order; `now` is when it will be done. Drain it after every
@@ -339,8 +370,8 @@ impl Source {
         if let Some(command) = self.decided.take().or_else(|| self.ready.take()) {
             return Some(command);
         }
-        if self.held.is_some() {
-            return None; // until the application decided
+        if self.held.is_some() || self.reading.is_some() {
+            return None; // until the application decided, or the refused body is in
         }
         loop {
             let command = match self.conn.poll_action()? {
@@ -438,13 +469,14 @@ impl Source {
         })
     }
 
-    fn report(&self, failure: &Failure) -> ErrorReport {
+    fn report(&mut self, failure: &Failure) -> ErrorReport {
         ErrorReport {
             kind: failure.kind,
             status: failure.status.unwrap_or(0),
             status_text: if failure.status.is_some() { self.status_text.clone() } else { String::new() },
             ready_state: self.conn.ready_state(),
             delay: failure.delay,
+            body: self.body_text(),
         }
     }
 
@@ -498,7 +530,7 @@ impl Source {
             self.origin = origin_of(response.url);
         }
         response.status_text.clone_into(&mut self.status_text);
-        self.conn.on_response(
+        let refused = self.conn.on_response(
             now,
             Response {
                 status: response.status,
@@ -508,6 +540,15 @@ impl Source {
                 wall_clock: response.wall_clock,
             },
         );
+        if refused {
+            // Its error says why the server refused: the start of the body goes with it, read
+            // first, for a bounded time (the error and the abort wait meanwhile).
+            self.refused_body = Some(Vec::new());
+            if self.body_max > 0 {
+                self.reading = Some(now.saturating_add(self.body_wait));
+                return true;
+            }
+        }
         self.conn.ready_state() == ReadyState::Open
     }
 
@@ -521,11 +562,40 @@ impl Source {
         now: Millis,
         bytes: &[u8],
         buffered: Option<u64>,
-        on_event: F,
+        mut on_event: F,
     ) -> bool
     where
         F: FnMut(Event<'_>),
     {
+        self.on_output(generation, now, bytes, buffered, |out| {
+            if let Output::Event(ev) = out {
+                on_event(ev);
+            }
+        })
+    }
+
+    /// [`Source::on_bytes`], reporting everything the stream says in its order: events,
+    /// `retry:` values (already applied), and comments if [`Options::comments`] asked for them.
+    pub fn on_output<F>(
+        &mut self,
+        generation: u32,
+        now: Millis,
+        bytes: &[u8],
+        buffered: Option<u64>,
+        on_output: F,
+    ) -> bool
+    where
+        F: FnMut(Output<'_>),
+    {
+        if let (true, Some(_), Some(body)) = (generation == self.generation, self.reading, &mut self.refused_body) {
+            let room = self.body_max - body.len();
+            body.extend_from_slice(bytes.get(..room).unwrap_or(bytes));
+            if body.len() < self.body_max {
+                return true;
+            }
+            self.reading = None;
+            return false;
+        }
         if !self.is_current(generation) {
             return false;
         }
@@ -534,7 +604,7 @@ impl Source {
         if memchr::memmem::find(bytes, b"__panic_here__").is_some() {
             panic!("injected panic");
         }
-        self.conn.on_bytes(now, bytes, on_event);
+        self.conn.on_output(now, bytes, on_output);
         if buffered.is_some_and(|n| n > RECYCLE_AFTER) && self.conn.resume(now) {
             return false;
         }
@@ -543,14 +613,14 @@ impl Source {
 
     /// The body of request `generation` ended cleanly.
     pub fn on_end(&mut self, generation: u32, now: Millis) {
-        if generation == self.generation {
+        if self.ended(generation) {
             self.conn.on_end(now);
         }
     }
 
     /// Request `generation` failed (before or during the body).
     pub fn on_network_error(&mut self, generation: u32, now: Millis) {
-        if generation == self.generation {
+        if self.ended(generation) {
             self.conn.on_network_error(now);
         }
     }
@@ -578,7 +648,9 @@ impl Source {
     /// Request `generation` gave something that cannot be read as a response (an application
     /// `fetch` that resolved to no `Response`, or one without a body stream).
     pub fn on_not_a_response(&mut self, generation: u32) {
-        if generation == self.generation {
+        // (A refused response without a body stream, a 204 say, has no body to read: its error
+        // goes out at once.)
+        if self.ended(generation) {
             self.conn.fail_now(ErrorKind::NotAResponse);
         }
     }
@@ -591,13 +663,32 @@ impl Source {
 
     /// Request `generation` was aborted by someone else than us (an application `fetch`).
     pub fn on_aborted(&mut self, generation: u32) {
-        if generation == self.generation {
+        if self.ended(generation) {
             self.conn.on_aborted();
         }
     }
 
+    /// Request `generation` is over: whether the connection should hear of it. Not when it is an
+    /// older one; nor when it was the refused response whose body was being read (its error,
+    /// held back, goes out now with what arrived).
+    fn ended(&mut self, generation: u32) -> bool {
+        generation == self.generation && self.reading.take().is_none()
+    }
+
+    /// The refused response's body as text, decoded as UTF-8 as `Response.text()` does (a
+    /// character the limit cut becomes U+FFFD).
+    fn body_text(&mut self) -> Option<String> {
+        let bytes = self.refused_body.take()?;
+        let mut text = String::new();
+        push_lossy(&mut text, &bytes);
+        Some(text)
+    }
+
     /// When to call [`Source::on_timeout`] next, if ever.
     pub fn poll_timeout(&self) -> Option<Millis> {
+        if self.reading.is_some() {
+            return self.reading;
+        }
         if self.held.is_some() {
             return None;
         }
@@ -606,16 +697,35 @@ impl Source {
 
     /// Time has reached what [`Source::poll_timeout`] said (or not yet: then nothing happens).
     pub fn on_timeout(&mut self, now: Millis) {
-        self.conn.on_timeout(now);
+        match self.reading {
+            Some(until) if now >= until => self.reading = None,
+            Some(_) => {}
+            None => self.conn.on_timeout(now),
+        }
     }
 
-    /// Something happened to the page that the source's lifecycle options react to.
+    /// Something happened to the page that the source's lifecycle options react to. A frozen
+    /// page is treated as a hidden one: the source pauses while the page is either, and resumes
+    /// from the last event ID once it is neither.
     pub fn on_lifecycle(&mut self, now: Millis, what: Happening) {
         match what {
             Happening::Online => self.conn.reconnect_now(now),
             Happening::PageShow => self.conn.refresh(now),
-            Happening::Hidden => self.conn.pause(),
-            Happening::Visible => self.conn.unpause(now),
+            // Hidden 2, Visible 3, Freeze 4, Resume 5: the even ones take the page away, and
+            // each pair has its bit.
+            _ => {
+                let n = what as u8;
+                let bit = n / 2;
+                if n % 2 == 0 {
+                    self.away |= bit;
+                    self.conn.pause();
+                } else {
+                    self.away &= !bit;
+                    if self.away == 0 {
+                        self.conn.unpause(now);
+                    }
+                }
+            }
         }
     }
 
@@ -625,6 +735,7 @@ impl Source {
         self.pending = None;
         self.decided = None;
         self.ready = None;
+        self.reading = None;
         self.conn.close();
     }
 }

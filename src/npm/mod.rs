@@ -23,6 +23,7 @@ use alloc::boxed::Box;
 use core::cell::UnsafeCell;
 
 use crate::engine::options::{Options, Platform, Value};
+use crate::engine::parser::{Event, Output};
 use crate::engine::source::{Command, Decision, Happening, ResponseInfo, Source};
 use protocol::{command, report, tag};
 
@@ -282,10 +283,16 @@ pub unsafe extern "C" fn esw_poll(handle: *mut Source, now: f64) -> i32 {
             command::OPEN
         }
         Command::Error(e) => {
-            s.nums = [f64::from(e.status), f64::from(e.ready_state as u8), e.delay.map_or(-1.0, |d| d as f64), 0.0];
+            let refused = f64::from(u8::from(e.body.is_some()));
+            s.nums = [f64::from(e.status), f64::from(e.ready_state as u8), e.delay.map_or(-1.0, |d| d as f64), refused];
+            // The reason and the status text hold no CR; the body, last, may.
             s.out.push_str(e.kind.as_str());
-            s.out.push('\n');
+            s.out.push('\r');
             s.out.push_str(&e.status_text);
+            if let Some(body) = &e.body {
+                s.out.push('\r');
+                s.out.push_str(body);
+            }
             command::ERROR
         }
         Command::AskReconnect(info) => {
@@ -341,8 +348,8 @@ pub unsafe extern "C" fn esw_response(
 }
 
 /// Body bytes of request `generation` in the input buffer (for XHR: its text as UTF-8, and
-/// `buffered` the length of `responseText`, else -1). Returns the length of the events it
-/// completed, packed as [`protocol::pack_event`] does, in [`esw_out`].
+/// `buffered` the length of `responseText`, else -1). Returns the length of the events (and
+/// comments) it completed, packed as [`protocol::pack_event`] does, in [`esw_out`].
 ///
 /// # Safety
 /// As [`esw_free`].
@@ -356,7 +363,14 @@ pub unsafe extern "C" fn esw_bytes(handle: *mut Source, generation: u32, now: f6
     // doubling series (Chromium hands over chunks of a megabyte or more when the page lags).
     out.reserve(len);
     let buffered = (buffered >= 0.0).then_some(buffered as u64);
-    source(handle).on_bytes(generation, now as u64, bytes, buffered, |ev| protocol::pack_event(out, &ev));
+    source(handle).on_output(generation, now as u64, bytes, buffered, |o| {
+        let ev = match o {
+            Output::Event(ev) => ev,
+            Output::Comment { text, id } => Event { event_type: protocol::COMMENT, data: text, id },
+            Output::Retry(_) => return,
+        };
+        protocol::pack_event(out, &ev);
+    });
     let packed = out.len();
     // Keep the buffers for the next chunk unless one huge event or chunk inflated them.
     if out.capacity() > 4 << 20 && packed < 1 << 20 {
@@ -454,7 +468,9 @@ pub unsafe extern "C" fn esw_lifecycle(handle: *mut Source, now: f64, what: u32)
         0 => Happening::Online,
         1 => Happening::PageShow,
         2 => Happening::Hidden,
-        _ => Happening::Visible,
+        3 => Happening::Visible,
+        4 => Happening::Freeze,
+        _ => Happening::Resume,
     };
     source(handle).on_lifecycle(now as u64, what);
 }

@@ -84,8 +84,9 @@ pub mod command {
     pub const ABORT: i32 = 2;
     /// Fire `open`: text = the response's origin.
     pub const OPEN: i32 = 3;
-    /// Fire `error`: nums = status, ready state, ms until the reconnect or -1; text = reason,
-    /// LF, status text.
+    /// Fire `error`: nums = status, ready state, ms until the reconnect or -1, 1 when it is
+    /// about a refused response (the class attaches its headers); text = reason, CR, status
+    /// text, and for a refused response CR and the start of its body.
     pub const ERROR: i32 = 4;
     /// Call the reconnect hook: nums = attempt, delay, status; text = reason, LF, last event ID.
     pub const ASK_RECONNECT: i32 = 5;
@@ -116,6 +117,9 @@ pub mod decision {
     /// Not at all.
     pub const GIVE_UP: u32 = 2;
 }
+
+/// The type a comment is packed with: the type of the event page code sees for it.
+pub const COMMENT: &str = "comment";
 
 /// Packs one event as `type CR id CR data CR`. CR can never occur inside any of the three (the
 /// parser splits lines on it), so JavaScript unpacks a whole chunk with `indexOf`. The type

@@ -628,7 +628,8 @@ def("transport: no option picks 'native', any option beyond the standard picks '
   // Last-Event-ID header, without a preflight; a query parameter name alone changes nothing).
   const honoured = [undefined, null, {}, { withCredentials: true }, { headers: undefined, reconnect: undefined }, { share: true },
     { method: 'GET' }, { headers: {} }, { body: null }, { reconnectOnOnline: false }, { credentials: 'include' },
-    { credentials: 'same-origin' }, { lastEventIdIn: 'header' }, { lastEventIdIn: 'auto' }, { lastEventIdParam: 'since' }];
+    { credentials: 'same-origin' }, { lastEventIdIn: 'header' }, { lastEventIdIn: 'auto' }, { lastEventIdParam: 'since' },
+    { comments: false }, { errorBody: 100 }, { errorBody: 0 }];
   eq(honoured.map((o) => make(o)), Array(honoured.length).fill('native'), 'standard options: native');
   const beyond = [
     ['headers', { headers: { 'X-A': '1' } }],
@@ -647,6 +648,7 @@ def("transport: no option picks 'native', any option beyond the standard picks '
     ['reconnectOnOnline', { reconnectOnOnline: true }],
     ['reconnectOnPageShow', { reconnectOnPageShow: true }],
     ['pauseWhenHidden', { pauseWhenHidden: true }],
+    ['comments', { comments: true }],
   ];
   eq(beyond.map(([n, o]) => [n, make(o)]), beyond.map(([n]) => [n, 'fetch']), 'each option beyond the standard selects fetch');
   for (const [n, o] of beyond) throwsType(() => new ES(url, { transport: 'native', ...o }), `transport 'native' + ${n}`, n);
@@ -674,6 +676,8 @@ def('constructor: invalid option values throw a TypeError', async (t) => {
     ['reconnect.onReconnect not a function', { reconnect: { onReconnect: 'x' } }],
     ['heartbeatTimeout < 0', { heartbeatTimeout: -5 }],
     ['maxEventSize 0', { maxEventSize: 0 }],
+    ['errorBody < 0', { errorBody: -1 }],
+    ['errorBody not a number', { errorBody: '4k' }],
     ['transport', { transport: 'pigeon' }],
   ];
   for (const [what, o] of bad) throwsType(() => new ES(url, o), what);
@@ -986,6 +990,167 @@ def("error details (native, no options): the standard's error, reason 'native', 
   const e = t.errors('native')[0].ev;
   ok(e instanceof Event && e instanceof ErrorEvent_, 'an Event');
   ok(handled === e, 'onerror saw it');
+});
+
+// ---------------------------------------------------------------- issue #22: comments, refusals, freezing
+
+// A stream with every kind of comment: a bare heartbeat, `: keep-alive`, one without a space,
+// one inside an event, CRLF line ends, and `retry: 60000` so that nothing reconnects meanwhile.
+const COMMENTED = 'retry: 60000\n:\n: keep-alive\nid: 1\ndata: one\n\n:heartbeat\r\nid: 2\nevent: tick\ndata: two\n: inside\ndata: more\n\n:\n\n::x\ndata: three\n\n';
+const COMMENTED_SEEN = [
+  ['comment', '', ''], ['comment', 'keep-alive', ''], ['message', 'one', '1'], ['comment', 'heartbeat', '1'],
+  ['comment', 'inside', '1'], ['tick', 'two\nmore', '2'], ['comment', '', '2'], ['comment', ':x', '2'], ['message', 'three', '2'],
+];
+
+for (const tr of ['fetch', 'xhr', 'longpoll']) {
+  def(`comments: true dispatches each comment as a 'comment' event in stream order (split across chunks), never as a message; off by default [${tr}]`, async (t) => {
+    // 7 bytes every 5 ms: comments and line ends split across chunks.
+    const url = (k) => `${A}/raw?b64=${b64url(COMMENTED)}&chunk=7&delay=5&close=1&key=${k}`;
+    const on = t.source(url(t.key()), { transport: tr, comments: true }, 'on', ['tick', 'comment']);
+    t.source(url(t.key()), { transport: tr }, 'off', ['tick', 'comment']);
+    eq(on.transport, tr, 'transport');
+    const seen = (l) => t.of(l).filter((e) => e.type !== 'open' && e.type !== 'error').map((e) => [e.type, e.data, e.id]);
+    // Long-polling asks again at once after a batch, and /raw sends it all again: the first
+    // batch is what counts.
+    await t.until(() => seen('on').length >= COMMENTED_SEEN.length && seen('off').length >= 3, 'the whole stream on both');
+    t.closeAll();
+    eq(seen('on').slice(0, COMMENTED_SEEN.length), COMMENTED_SEEN, 'comments on: [type, data, lastEventId] in stream order');
+    eq(seen('off').slice(0, 3), [['message', 'one', '1'], ['tick', 'two\nmore', '2'], ['message', 'three', '2']], 'comments off: the events only');
+    ok(!seen('off').some(([type]) => type === 'comment'), 'no comment event without the option');
+    ok(![...seen('on'), ...seen('off')].some(([type, data]) => type === 'message' && data === ''), 'never an empty message');
+    const c = t.msgs('on', 'comment')[0].ev;
+    ok(c instanceof MessageEvent, 'a comment event is a MessageEvent');
+    eq([c.type, c.origin, c.target === on], ['comment', A, true], 'its type, origin and target');
+  });
+}
+
+def("comments: a long-running stream's heartbeats as they come, and onmessage never sees them", async (t) => {
+  // /stream?comment=1 sends `: comment` before each event.
+  const es = t.source(`${A}/stream?n=4&interval=30&ids=1&comment=1&key=${t.key()}`, { comments: true }, 'beat', ['comment']);
+  const messages = [];
+  es.onmessage = (e) => messages.push(e.data);
+  await t.until(() => t.msgs('beat').length >= 4, 'four events');
+  eq(es.transport, 'fetch', "comments leave the native transport ('auto' picks fetch)");
+  eq(t.of('beat').filter((e) => e.type !== 'open').map((e) => `${e.type}:${e.data}`),
+    ['comment:comment', 'message:tick 1', 'comment:comment', 'message:tick 2', 'comment:comment', 'message:tick 3', 'comment:comment', 'message:tick 4'], 'in order');
+  eq(messages, ['tick 1', 'tick 2', 'tick 3', 'tick 4'], 'onmessage: the messages only');
+  throwsType(() => new ES(`${A}/stream?n=1`, { transport: 'native', comments: true }), "transport 'native' + comments", 'comments');
+});
+
+/** Waits for the first error of each of `labels`. */
+const firstErrors = async (t, labels) => {
+  await t.until(() => labels.every((l) => t.errors(l).length), `an error on each of ${labels.join(', ')}`, 8000);
+  return Object.fromEntries(labels.map((l) => [l, t.errors(l)[0].ev]));
+};
+
+for (const tr of ['fetch', 'xhr', 'longpoll']) {
+  def(`errorBody: a refused response's headers and the start of its body come with the error (CORS: exposed headers only cross-origin) [${tr}]`, async (t) => {
+    const opts = (extra = {}) => ({ transport: tr, ...extra });
+    const long = 'x'.repeat(1000);
+    t.source(`${A}/refuse?key=${t.key()}`, opts(), '401');
+    t.source(`${B}/refuse?key=${t.key()}`, opts(), 'cross-origin');
+    t.source(`${B}/refuse?expose=1&key=${t.key()}`, opts(), 'cross-origin, exposed');
+    t.source(`${A}/refuse?code=403&body=${long}&repeat=10&ctype=text/plain&key=${t.key()}`, opts(), '403, 10 kB');
+    t.source(`${A}/refuse?code=403&body=${long}&repeat=10&key=${t.key()}`, opts({ errorBody: 100 }), 'errorBody 100');
+    t.source(`${A}/refuse?code=500&key=${t.key()}`, opts({ errorBody: 0 }), 'errorBody 0');
+    t.source(`${A}/ctype?type=text/html&close=1&key=${t.key()}`, opts(), 'content-type');
+    t.source(`${A}/refuse?code=204&key=${t.key()}`, opts(), '204');
+    t.source(`${DEAD}/sse`, opts(), 'network');
+    const e = await firstErrors(t, ['401', 'cross-origin', 'cross-origin, exposed', '403, 10 kB', 'errorBody 100', 'errorBody 0', 'content-type', '204', 'network']);
+    t.closeAll();
+    const h = (l, name) => e[l].headers.get(name);
+    for (const l of Object.keys(e)) ok(e[l].headers instanceof Headers, `${l}: headers is a Headers`);
+    eq([e['401'].reason, e['401'].status, e['401'].body], ['http-status', 401, '{"error":"token expired"}'], '401: reason, status, body');
+    eq([h('401', 'x-reason'), h('401', 'www-authenticate'), h('401', 'content-type')], ['token-expired', 'Bearer error="invalid_token"', 'application/json'], '401: headers');
+    eq([h('cross-origin', 'x-reason'), h('cross-origin', 'www-authenticate'), h('cross-origin', 'content-type'), e['cross-origin'].body],
+      [null, null, 'application/json', '{"error":"token expired"}'], 'cross-origin: safelisted headers and the body only');
+    eq([h('cross-origin, exposed', 'x-reason'), h('cross-origin, exposed', 'www-authenticate')], ['token-expired', 'Bearer error="invalid_token"'], 'cross-origin: exposed headers');
+    eq([e['403, 10 kB'].status, e['403, 10 kB'].body], [403, 'x'.repeat(4096)], 'a 10 kB body: its first 4096 bytes');
+    eq(e['errorBody 100'].body, 'x'.repeat(100), 'errorBody: 100');
+    eq([e['errorBody 0'].status, e['errorBody 0'].body, h('errorBody 0', 'x-reason')], [500, '', 'token-expired'], 'errorBody: 0: no body, the headers still');
+    eq([e['content-type'].reason, e['content-type'].status, e['content-type'].body, h('content-type', 'content-type')], ['content-type', 200, 'data: x\n\n', 'text/html'], 'wrong Content-Type: its body and type');
+    eq([e['204'].status, e['204'].body], [204, ''], '204: no body');
+    eq([e.network.reason, e.network.body, [...e.network.headers].length], ['network', '', 0], 'a network error: no body, no headers');
+  });
+
+  def(`errorBody: a body that stalls holds the error back for about a second, no more; the request is then ended [${tr}]`, async (t) => {
+    const k = t.key();
+    const es = t.source(`${A}/refuse?code=403&stall=1&body=partial&key=${k}`, { transport: tr }, 'stall');
+    const started = t.now();
+    await t.until(() => t.errors('stall').length, 'the error', 8000);
+    const e = t.errors('stall')[0];
+    eq([e.ev.reason, e.ev.status, e.ev.body, e.ev.headers.get('x-reason')], ['http-status', 403, 'partial', 'token-expired'], 'the error, with what arrived');
+    within(e.t - started, 900, 6000, 'the error waited for the rest of the body about a second');
+    eq(es.readyState, 2, 'closed');
+    eq(await t.openCount(k, 0), 0, 'the server saw the request ended');
+  });
+}
+
+def("errorBody: the native transport's error has an empty Headers and body ''", async (t) => {
+  const es = t.source(`${A}/refuse?key=${t.key()}`, undefined, 'native');
+  eq(es.transport, 'native', 'no option beyond the standard: native');
+  await t.until(() => t.errors('native').length, 'the error');
+  const e = t.errors('native')[0].ev;
+  eq([e.reason, e.status, e.body, e.headers instanceof Headers, [...e.headers].length], ['native', 0, '', true, 0], 'native: nothing to tell');
+  const made = new ErrorEvent_('error', { reason: 'http-status', status: 401, headers: [['x-reason', 'made']], body: 'made' });
+  eq([made.headers.get('x-reason'), made.body, made.status], ['made', 'made', 401], 'the constructor takes headers and body');
+});
+
+def("errorBody: shared sources (share: true) each get the refused response's headers and body", async (t) => {
+  const url = `${A}/refuse?code=401&key=${t.key()}`;
+  t.source(url, { share: true, transport: 'fetch' }, 's1');
+  t.source(url, { share: true, transport: 'fetch' }, 's2');
+  const e = await firstErrors(t, ['s1', 's2']);
+  eq([e.s1.body, e.s1.headers.get('x-reason'), e.s2.body, e.s2.headers.get('x-reason')],
+    ['{"error":"token expired"}', 'token-expired', '{"error":"token expired"}', 'token-expired'], 'both subscribers');
+});
+
+/** Page Lifecycle: what Chromium fires when it freezes a background tab, and when it thaws it. */
+const lifecycle = (type) => document.dispatchEvent(new Event(type));
+
+for (const tr of ['fetch', 'xhr', 'longpoll']) {
+  def(`pauseWhenHidden: freeze → the connection closes, no request while frozen; resume → a new request from the last event ID, no loss, no repeat [${tr}]`, async (t) => {
+    const k = t.key();
+    const es = t.source(`${A}/drop?after=1000&total=15&interval=80&retry=50&key=${k}`, { transport: tr, pauseWhenHidden: true }, 'freeze');
+    await t.until(() => t.msgs('freeze').length >= 2, 'the first events');
+    lifecycle('freeze');
+    eq(await t.openCount(k, 0), 0, 'frozen: the server saw the connection close');
+    const seen = t.msgs('freeze').length;
+    await quiet(400); // events come every 80 ms, and a reconnect after 50 ms: 400 ms would show either
+    eq(t.msgs('freeze').length, seen, 'no events while frozen');
+    eq((await t.serverLog(k)).length, 1, 'no request while frozen');
+    ok(es.readyState !== 2, 'not closed');
+    const last = t.msgs('freeze').at(-1).id;
+    lifecycle('resume');
+    const log = await t.waitLog(k, 2);
+    eq(log.map((r) => r.headers['last-event-id'] ?? null), [null, last], 'resume: a new request with the last event ID');
+    await t.until(() => t.msgs('freeze').length >= 15, 'every event up to 15');
+    eq(t.ids('freeze'), range(1, 15), 'no event lost or repeated');
+    eq(t.of('freeze').filter((e) => e.type !== 'message').map(sig), ['open@1'], 'no error, one open: the pause is silent');
+  });
+}
+
+def('pauseWhenHidden: a page resumed while still hidden stays paused until shown; without the option freeze changes nothing', async (t) => {
+  const [k1, k2] = [t.key(), t.key()];
+  try {
+    t.source(`${A}/drop?after=1000&total=12&interval=80&retry=50&key=${k1}`, { pauseWhenHidden: true }, 'hidden');
+    t.source(`${A}/stream?n=1000&interval=80&ids=1&key=${k2}`, { transport: 'fetch' }, 'without');
+    await t.until(() => t.msgs('hidden').length >= 2 && t.msgs('without').length >= 1, 'the first events');
+    setVisibility('hidden');
+    lifecycle('freeze');
+    eq(await t.openCount(k1, 0), 0, 'hidden and frozen: closed');
+    lifecycle('resume');
+    const n = t.msgs('without').length;
+    await quiet(400); // a reconnect would start at once: nothing within 400 ms
+    eq((await t.serverLog(k1)).length, 1, 'resumed but hidden: no request');
+    ok(t.msgs('without').length > n, 'a source without the option streamed on through freeze and resume');
+    eq([(await t.serverLog(k2)).length, await t.openCount(k2, 1, 0)], [1, 1], 'without the option: one request, still open');
+    setVisibility('visible');
+    await t.until(() => t.msgs('hidden').length >= 12, 'every event once shown');
+    eq(t.ids('hidden'), range(1, 12), 'no event lost or repeated');
+  } finally {
+    setVisibility(null);
+  }
 });
 
 def('maxEventSize: the default limit is 16 MiB (a longer event fails with size-limit, a shorter one is delivered)', async (t) => {

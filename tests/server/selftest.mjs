@@ -260,6 +260,18 @@ test('status: codes, body, Retry-After', async () => {
   eq([c.status, c.headers.get('retry-after'), await c.text()], [503, '7', 'nope'], '503 + Retry-After');
 });
 
+test('refuse: status, headers, body; expose; stall', async () => {
+  const a = await fetch(u('/refuse'));
+  eq([a.status, a.headers.get('x-reason'), a.headers.get('www-authenticate'), a.headers.get('content-type'), await a.text()],
+    [401, 'token-expired', 'Bearer error="invalid_token"', 'application/json', '{"error":"token expired"}'], 'default 401');
+  eq(a.headers.get('access-control-expose-headers'), null, 'nothing exposed by default');
+  const b = await fetch(u('/refuse?code=403&body=ab&repeat=3&ctype=text/plain&expose=1'));
+  eq([b.status, b.headers.get('content-type'), b.headers.get('access-control-expose-headers'), await b.text()],
+    [403, 'text/plain', 'X-Reason, WWW-Authenticate', 'ababab'], '403, repeated body, exposed');
+  const c = await read('/refuse?stall=1&body=partial&key=refuse-stall', { timeout: 300 });
+  eq([c.res.status, c.text, c.ended, c.timedOut], [401, 'partial', false, true], 'stall: the body, then nothing');
+});
+
 test('ctype: given type and none', async () => {
   const a = await read('/ctype?type=text/plain&close=1');
   eq([a.res.status, a.res.headers.get('content-type'), a.text], [200, 'text/plain', 'data: x\n\n'], 'text/plain');

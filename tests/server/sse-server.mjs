@@ -295,6 +295,8 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
       case '/hang': return handleHang(ctx);
       case '/restart': return handleRestart(ctx);
       case '/hugeevent': return handleHugeEvent(ctx);
+      // Refused responses with a body (error details, tests/options/).
+      case '/refuse': return handleRefuse(ctx);
       default: if (serveStatic(ctx, files)) return; return sendPlain(ctx, 404, `no such endpoint: ${url.pathname}`);
     }
   }
@@ -720,6 +722,34 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
       return;
     }
     ctx.entry.hung = true;
+    addOpen(key, 1);
+    res.once('close', () => addOpen(key, -1));
+  }
+
+  /**
+   * `/refuse`: a response an EventSource must refuse, with headers and a body that say why: status
+   * `code` (401), `WWW-Authenticate` and `X-Reason` headers (exposed to cross-origin pages only with
+   * expose=1), Content-Type `ctype` (application/json), and the body `body` repeated `repeat` times.
+   * With stall=1 the body is written and the response then never ends (counted by /open meanwhile).
+   */
+  function handleRefuse(ctx) {
+    const { q, res, key } = ctx;
+    let code = int(q.code, 401);
+    if (code < 200 || code > 599) code = 401;
+    const headers = {
+      ...corsHeaders(ctx),
+      'Cache-Control': 'no-store',
+      'Content-Type': q.ctype ?? 'application/json',
+      'WWW-Authenticate': 'Bearer error="invalid_token"',
+      'X-Reason': 'token-expired',
+    };
+    if (q.expose === '1') headers['Access-Control-Expose-Headers'] = 'X-Reason, WWW-Authenticate';
+    const body = (q.body ?? '{"error":"token expired"}').repeat(Math.max(0, int(q.repeat, 1)));
+    try { ctx.req.socket.setNoDelay(true); } catch { /* ignore */ }
+    res.writeHead(code, headers);
+    if (q.stall !== '1') return res.end(body);
+    res.flushHeaders();
+    if (body) res.write(body);
     addOpen(key, 1);
     res.once('close', () => addOpen(key, -1));
   }

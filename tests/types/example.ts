@@ -27,6 +27,8 @@ const init: EventSourceInit = {
   reconnectOnPageShow: true,
   pauseWhenHidden: false,
   share: 'tabs',
+  comments: true,
+  errorBody: 8192,
 };
 
 const source = new EventSource(new URL('https://example.invalid/stream'), init);
@@ -41,8 +43,15 @@ source.addEventListener('error', (event) => {
   const reason: string = event.reason;
   const status: number = event.status;
   const delay: number | null = event.reconnectDelay;
-  void reason, status, delay, (event instanceof EventSourceErrorEvent);
+  const why: string | null = event.headers.get('www-authenticate');
+  const body: string = event.body;
+  void reason, status, delay, why, body, (event instanceof EventSourceErrorEvent);
 });
+source.addEventListener('comment', (event) => {
+  const text: string = event.data;
+  void text;
+});
+const made = new EventSourceErrorEvent('error', { reason: 'http-status', status: 401, headers: { 'x-reason': 'expired' }, body: 'expired' });
 source.addEventListener('tick', (event) => void event.data.length);
 const stream: ReadableStream<MessageEvent<string>> = source.stream(['tick']);
 
@@ -61,5 +70,9 @@ new EventSource('/x', { transport: 'websocket' });
 source.readyState = 1;
 // @ts-expect-error: the URL is required
 new EventSource();
+// @ts-expect-error: errorBody is a number of bytes
+new EventSource('/x', { errorBody: '4k' });
+// @ts-expect-error: the body is read-only
+made.body = '';
 
 void readyState, transport, stream, consume, EventSource.CLOSED;
