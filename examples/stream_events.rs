@@ -31,6 +31,7 @@ fn main() {
                 SseEvent::Message(m) => log(&format!("{} #{}: {}", m.event_type, m.last_event_id, m.data)),
                 SseEvent::Error(e) if e.will_reconnect() => log(&format!("{e}; reconnecting")),
                 SseEvent::Error(e) => return log(&format!("{e}; giving up")),
+                SseEvent::Comment(c) => log(&format!("comment: {}", c.text)),
             }
         }
     });

@@ -27,6 +27,7 @@
 //!                 return Err(e);
 //!             }
 //!             SseEvent::Error(e) => return Err(e),
+//!             SseEvent::Comment(_) => {} // only with `.comments(true)`
 //!         }
 //!     }
 //!     Ok(()) // closed
@@ -84,8 +85,8 @@ mod prelude {
 pub mod api;
 pub mod engine;
 pub use api::rust::{
-    Builder, Credentials, Error, ErrorReason, EventSource, LastEventIdIn, Lifecycle, Message, ReadyState, Reconnect,
-    ReconnectInfo, RetryPolicy, SseEvent, StreamSource, Transport,
+    Builder, Comment, Credentials, Error, ErrorReason, EventSource, LastEventIdIn, Lifecycle, Message, ReadyState,
+    Reconnect, ReconnectInfo, RetryPolicy, SseEvent, StreamSource, Transport,
 };
 pub use engine::{connection, mime, parser, policy, url};
 

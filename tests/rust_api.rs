@@ -266,3 +266,42 @@ async fn back_online_reconnects_at_once() {
     let log = request_log(&k).await;
     assert_eq!(log.iter().map(|l| l.id_query.clone()).collect::<Vec<_>>(), [None, Some("1".into())]);
 }
+
+#[wasm_bindgen_test]
+async fn comments_come_in_stream_order_when_asked_for() {
+    let k = key("comments");
+    // Each event is preceded by `: comment`; the stream then ends and would reconnect.
+    let url = format!("{}/stream?n=2&interval=0&ids=1&comment=1&close=1&retry=60000&key={k}", srv(12));
+    let mut source = EventSource::builder(&url).transport(Transport::Fetch).comments(true).connect().unwrap();
+    let seen = take_until(&mut source, 5000, "two messages", |s| messages(s).len() >= 2).await;
+    let order: Vec<String> = seen
+        .iter()
+        .map(|e| match e {
+            SseEvent::Open => "open".to_owned(),
+            SseEvent::Comment(c) => format!(": {} #{}", c.text, c.last_event_id),
+            SseEvent::Message(m) => format!("{} #{}", m.data, m.last_event_id),
+            SseEvent::Error(e) => panic!("{e}"),
+        })
+        .collect();
+    assert_eq!(order, ["open", ": comment #", "tick 1 #1", ": comment #1", "tick 2 #2"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_refusal_carries_its_body_and_visible_headers() {
+    for (limit, expected) in [(None, "abababab"), (Some(3), "aba"), (Some(0), "")] {
+        let k = key("refusal");
+        let url = format!("{}/refuse?code=403&body=ab&repeat=4&ctype=text/plain&expose=1&key={k}", srv(12));
+        let mut builder = EventSource::builder(&url).transport(Transport::Fetch);
+        if let Some(limit) = limit {
+            builder = builder.error_body(limit);
+        }
+        let mut source = builder.connect().unwrap();
+        let Some(SseEvent::Error(e)) = next_within(&mut source, 5000).await else { panic!("expected an error") };
+        assert_eq!((e.reason, e.status, e.will_reconnect()), (ErrorReason::HttpStatus, 403, false));
+        assert_eq!(e.body.as_deref(), Some(expected), "error_body({limit:?}): a refusal has a body, if empty");
+        // Cross-origin (the runner's page is on another port): the exposed header is visible.
+        let reason = e.headers.iter().find(|(name, _)| name == "x-reason").map(|(_, v)| v.as_str());
+        assert_eq!(reason, Some("token-expired"), "{:?}", e.headers);
+        assert_eq!(source.next().await, None);
+    }
+}

@@ -32,6 +32,7 @@ fn all(source: &mut StreamSource<Chunks>) -> Vec<String> {
                 out.push(format!("{} {} #{} from {}", m.event_type, m.data, m.last_event_id, m.origin))
             }
             Poll::Ready(Some(SseEvent::Error(e))) => out.push(format!("error {} {:?}", e.reason, e.ready_state)),
+            Poll::Ready(Some(SseEvent::Comment(c))) => out.push(format!("comment {}", c.text)),
             Poll::Ready(None) => return out,
             Poll::Pending => panic!("the chunks never wait"),
         }

@@ -108,6 +108,7 @@ async fn reconnects_after_a_drop_with_the_last_event_id_in_the_query() {
                     expected_ids.push(last_id.clone());
                     kinds.push("open");
                 }
+                SseEvent::Comment(c) => panic!("{t}: comments are off by default, got {c:?}"),
                 SseEvent::Error(e) => {
                     assert!(e.will_reconnect(), "{t}: {e}");
                     assert_eq!(e.reconnect_delay, Some(std::time::Duration::from_millis(50)), "the server's retry: 50");

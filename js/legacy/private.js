@@ -188,6 +188,10 @@ function FakeSymbol(description) {
 FakeSymbol.iterator = '@@iterator';
 FakeSymbol.asyncIterator = '@@asyncIterator';
 FakeSymbol.toStringTag = '@@toStringTag';
+// The registry: one key per name, shared by every script that asks for it by that name.
+FakeSymbol['for'] = function (name) {
+  return '@@for:' + String(name);
+};
 var SymbolPrivate = own('Symbol') || FakeSymbol;
 
 // --- Math, as the wasm2js core uses it. Exact for every input (they compute the core's integers).

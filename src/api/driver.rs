@@ -76,8 +76,11 @@ mod web {
     use wasm_bindgen::JsCast;
 
     use super::super::host::{self, Listener, NativeSource, Report};
-    use super::super::rust::{Error, Hooks, Message, ReadyState, Reconnect, ReconnectInfo, SseEvent, Transport};
+    use super::super::rust::{
+        Comment, Error, ErrorReason, Hooks, Message, ReadyState, Reconnect, ReconnectInfo, SseEvent, Transport,
+    };
     use crate::engine::options::{Options, Platform, TransportKind};
+    use crate::engine::parser::Output;
     use crate::engine::policy::Millis;
     use crate::engine::source::{Command, Decision, Happening, Request, ResponseInfo, Source};
 
@@ -108,6 +111,8 @@ mod web {
         out: RefCell<Out>,
         /// Where `fetch` chunks are copied to, kept at the size of the largest so far.
         scratch: RefCell<Vec<u8>>,
+        /// The last response's visible headers, as the host gives them (for a refusal's error).
+        response_headers: RefCell<Option<Function>>,
         hooks: Hooks,
         body: Option<String>,
         callbacks: Callbacks,
@@ -195,7 +200,7 @@ mod web {
             }
             let w = weak.clone();
             let report =
-                move |kind, a, b, c, d, e, f| w.upgrade().is_some_and(|dr| dr.on_report(kind, a, b, c, d, e, f));
+                move |kind, a, b, c, d, e, f, g| w.upgrade().is_some_and(|dr| dr.on_report(kind, a, b, c, d, e, f, g));
             let w = weak.clone();
             let lifecycle = move |what: u32| {
                 if let Some(d) = w.upgrade() {
@@ -250,6 +255,7 @@ mod web {
                     native_state: ReadyState::Connecting,
                 }),
                 scratch: RefCell::new(Vec::new()),
+                response_headers: RefCell::new(None),
                 hooks,
                 body,
                 callbacks: Callbacks::new(weak, native),
@@ -421,6 +427,19 @@ mod web {
             self.out.borrow_mut().queue.push_back(event);
         }
 
+        /// The headers of the last response, as far as CORS lets the page see them.
+        fn visible_headers(&self) -> Vec<(String, String)> {
+            let Some(f) = self.response_headers.borrow().clone() else { return Vec::new() };
+            let Ok(pairs) = f.call0(&JsValue::UNDEFINED) else { return Vec::new() };
+            js_sys::Array::from(&pairs)
+                .iter()
+                .map(|pair| {
+                    let pair = js_sys::Array::from(&pair);
+                    (pair.get(0).as_string().unwrap_or_default(), pair.get(1).as_string().unwrap_or_default())
+                })
+                .collect()
+        }
+
         fn end(&self) {
             self.out.borrow_mut().ended = true;
             self.wake();
@@ -455,7 +474,11 @@ mod web {
                     }
                     Command::Error(report) => {
                         let closed = report.ready_state == ReadyState::Closed;
-                        self.push(SseEvent::Error(Error::from_report(&report)));
+                        let mut error = Error::from_report(&report);
+                        if matches!(error.reason, ErrorReason::HttpStatus | ErrorReason::ContentType) {
+                            error.headers = self.visible_headers();
+                        }
+                        self.push(SseEvent::Error(error));
                         if closed {
                             self.release();
                             self.out.borrow_mut().ended = true;
@@ -594,8 +617,13 @@ mod web {
             retry_after: Option<String>,
             date: Option<String>,
             url: Option<String>,
+            headers: JsValue,
         ) -> bool {
             let generation = self.generation.get();
+            if kind == host::REPORT_RESPONSE {
+                // Kept for the `error` of a refused response, which carries its headers.
+                *self.response_headers.borrow_mut() = headers.dyn_into::<js_sys::Function>().ok();
+            }
             self.entry(|d| {
                 // Everything from JavaScript is read first: no call out while the engine is borrowed.
                 let t = now();
@@ -649,17 +677,24 @@ mod web {
             .unwrap_or(false)
         }
 
-        /// Body bytes to the engine; its events, typed, to the stream's queue.
+        /// Body bytes to the engine; its events (and comments, where asked for), typed, to the
+        /// stream's queue.
         fn feed(&self, source: &mut Source, generation: u32, t: Millis, bytes: &[u8], handed_over: Option<u64>) {
-            source.on_bytes(generation, t, bytes, handed_over, |event| {
+            source.on_output(generation, t, bytes, handed_over, |output| {
                 let mut out = self.out.borrow_mut();
-                let origin = out.origin.clone();
-                out.queue.push_back(SseEvent::Message(Message {
-                    event_type: event.event_type.to_owned(),
-                    data: event.data.to_owned(),
-                    last_event_id: event.id.to_owned(),
-                    origin,
-                }));
+                let item = match output {
+                    Output::Event(event) => SseEvent::Message(Message {
+                        event_type: event.event_type.to_owned(),
+                        data: event.data.to_owned(),
+                        last_event_id: event.id.to_owned(),
+                        origin: out.origin.clone(),
+                    }),
+                    Output::Comment { text, id } => {
+                        SseEvent::Comment(Comment { text: text.to_owned(), last_event_id: id.to_owned() })
+                    }
+                    Output::Retry(_) => return,
+                };
+                out.queue.push_back(item);
             });
         }
 
@@ -686,6 +721,8 @@ mod web {
                 1 => Happening::PageShow,
                 2 => Happening::Hidden,
                 3 => Happening::Visible,
+                4 => Happening::Freeze,
+                5 => Happening::Resume,
                 _ => return,
             };
             self.entry(|d| {

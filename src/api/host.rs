@@ -29,10 +29,11 @@ pub(crate) const FLAG_XHR: u32 = 1;
 /// `request()`'s flags: cross-origin (a failure is probed to tell CORS from the network).
 pub(crate) const FLAG_CROSS_ORIGIN: u32 = 4;
 
-/// What `request()` reports to: `(kind, a, b, c, d, e, f) -> go on`. `a` and `b` change type
-/// with the kind; `c` to `f` are strings or nothing (only a response has them).
+/// What `request()` reports to: `(kind, a, b, c, d, e, f, g) -> go on`. `a` and `b` change type
+/// with the kind; `c` to `f` are strings or nothing, and `g` the function that gives the response
+/// headers CORS lets the page see as `[name, value]` pairs (only a response has them).
 pub(crate) type Report =
-    dyn Fn(u32, JsValue, JsValue, Option<String>, Option<String>, Option<String>, Option<String>) -> bool;
+    dyn Fn(u32, JsValue, JsValue, Option<String>, Option<String>, Option<String>, Option<String>, JsValue) -> bool;
 
 /// What `listen()` reports to: `(type, data, lastEventId, origin)`.
 pub(crate) type Listener = dyn Fn(String, String, String, String);

@@ -17,6 +17,7 @@
 //!         SseEvent::Message(m) => log(&format!("{} #{}: {}", m.event_type, m.last_event_id, m.data)),
 //!         SseEvent::Error(e) if e.will_reconnect() => log(&format!("{e}; reconnecting")),
 //!         SseEvent::Error(e) => return Err(e),
+//!         SseEvent::Comment(_) => {} // only with `.comments(true)`
 //!     }
 //! }
 //! # Ok(()) }
@@ -134,6 +135,7 @@ impl fmt::Display for Transport {
 ///         SseEvent::Open => {}
 ///         SseEvent::Message(m) => println!("{}", m.data),
 ///         SseEvent::Error(e) => println!("{e}"),
+///         SseEvent::Comment(c) => println!(": {}", c.text),
 ///     }
 /// }
 /// # }
@@ -146,6 +148,18 @@ pub enum SseEvent {
     Message(Message),
     /// A failure: [`Error::will_reconnect`] tells whether a reconnect follows.
     Error(Error),
+    /// A comment line of the stream (`: keep-alive`), in stream order with the messages: only
+    /// with [`Builder::comments`].
+    Comment(Comment),
+}
+
+/// A comment line of the stream: servers send them as heartbeats.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Comment {
+    /// The text after the colon (and one space, as for a field's value).
+    pub text: String,
+    /// The last event ID when it came.
+    pub last_event_id: String,
 }
 
 /// One event of the stream.
@@ -286,6 +300,14 @@ pub struct Error {
     /// What went wrong, for [`ErrorReason::Invalid`], [`ErrorReason::Unsupported`] and
     /// [`ErrorReason::Internal`]; empty otherwise.
     pub message: String,
+    /// For a refused response (a status other than 200, a wrong `Content-Type`): the start of
+    /// its body ([`Builder::error_body`] bytes at most, read for a second at most), to tell
+    /// "token expired" from "forbidden"; empty when it had none or reading it is off. `None` for
+    /// other errors.
+    pub body: Option<String>,
+    /// For a refused response: its headers, as far as CORS lets the page see them (cross-origin,
+    /// the safelisted ones and those the server exposes). Empty for other errors.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Error {
@@ -295,7 +317,16 @@ impl Error {
     }
 
     fn new(reason: ErrorReason, ready_state: ReadyState, message: String) -> Error {
-        Error { reason, status: 0, status_text: String::new(), ready_state, reconnect_delay: None, message }
+        Error {
+            reason,
+            status: 0,
+            status_text: String::new(),
+            ready_state,
+            reconnect_delay: None,
+            message,
+            body: None,
+            headers: Vec::new(),
+        }
     }
 
     pub(crate) fn invalid(message: String) -> Error {
@@ -326,6 +357,8 @@ impl Error {
             ready_state: report.ready_state,
             reconnect_delay: report.delay.map(Duration::from_millis),
             message: String::new(),
+            body: report.body.clone(),
+            headers: Vec::new(),
         }
     }
 }
@@ -614,6 +647,26 @@ impl Builder {
     pub fn on_reconnect(mut self, f: impl Fn(&ReconnectInfo) -> Reconnect + 'static) -> Self {
         self.options.on_reconnect = true;
         self.hooks.on_reconnect = Some(Box::new(f));
+        self
+    }
+
+    /// Deliver the stream's comment lines (`: keep-alive`) as [`SseEvent::Comment`] items, to show
+    /// liveness or measure lag (default: no).
+    ///
+    /// ```no_run
+    /// # use eventsource_wasm::api::rust::EventSource;
+    /// let b = EventSource::builder("/s").comments(true);
+    /// # drop(b);
+    /// ```
+    pub fn comments(mut self, yes: bool) -> Self {
+        self.options.comments = yes;
+        self
+    }
+
+    /// How much of a refused response's body the error carries ([`Error::body`]): at most this
+    /// many bytes (default 4096; 0: an empty body).
+    pub fn error_body(mut self, bytes: usize) -> Self {
+        self.options.error_body = bytes as u64;
         self
     }
 

@@ -242,7 +242,7 @@ pub fn others(events: &[SseEvent]) -> Vec<String> {
         .filter_map(|e| match e {
             SseEvent::Open => Some("open".to_owned()),
             SseEvent::Error(e) => Some(e.reason.as_str().to_owned()),
-            SseEvent::Message(_) => None,
+            SseEvent::Message(_) | SseEvent::Comment(_) => None,
         })
         .collect()
 }

@@ -29,6 +29,7 @@ pub async fn follow(url: String, token: String, body: String, count: u32) -> Res
             }
             SseEvent::Error(e) if e.will_reconnect() => format!("reconnecting: {e}"),
             SseEvent::Error(e) => return Err(e.into()),
+            SseEvent::Comment(c) => format!("comment {}", c.text),
         };
         show(&line);
         lines.push(line);
