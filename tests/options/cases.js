@@ -281,6 +281,9 @@ def('headers: an object, a Headers and pairs are sent (cross-origin: after a pre
 
 def('headers: an async function is called before every connect and reconnect with {lastEventId, attempt, url}; the refreshed token is sent', async (t) => {
   const k = t.key();
+  // The first connection ends in a reset 300 ms after its two events: usually both arrive
+  // first, but a reset can take with it what the browser had not handed over yet (the source
+  // then resumes from an earlier id), so the checks below take the split from the events.
   const url = `${A}/seq?steps=sse,open&n=2&retry=50&hold=300&key=${k}`;
   const calls = [];
   t.source(url, {
@@ -290,12 +293,18 @@ def('headers: an async function is called before every connect and reconnect wit
       return { Authorization: `Bearer token-${calls.length}` };
     },
   });
-  await t.until(() => t.msgs('es').length >= 4, 'events 1..4 across the dropped connection');
-  eq(t.sigs('es'), ['open@1', 'message #1', 'message #2', 'error network 0 @0 50', 'open@1', 'message #3', 'message #4'], 'events');
-  eq(calls, [{ lastEventId: '', attempt: 0, url }, { lastEventId: '2', attempt: 1, url }], 'what the function was told');
+  const afterReopen = () => t.sigs('es').slice(t.sigs('es').indexOf('open@1', 1) + 1);
+  await t.until(() => t.sigs('es').indexOf('open@1', 1) > 0 && afterReopen().length >= 2, 'the reconnect and its two events');
+  const sigs = t.sigs('es');
+  const before = sigs.indexOf('open@1', 1) - 2; // events of the first connection, before its error
+  const ids = t.ids('es');
+  eq(ids, range(1, before + 2), 'ids 1.. exactly once, in order');
+  eq(sigs, ['open@1', ...ids.slice(0, before).map((i) => `message #${i}`), 'error network 0 @0 50', 'open@1', ...ids.slice(before).map((i) => `message #${i}`)], 'events');
+  const last = before ? String(before) : '';
+  eq(calls, [{ lastEventId: '', attempt: 0, url }, { lastEventId: last, attempt: 1, url }], 'what the function was told');
   const log = await t.serverLog(k);
   eq(log.map((r) => [r.method, r.headers.authorization, r.headers['last-event-id'] ?? null]),
-    [['GET', 'Bearer token-1', null], ['GET', 'Bearer token-2', '2']], 'requests: a fresh token each time, the last event ID on the reconnect');
+    [['GET', 'Bearer token-1', null], ['GET', 'Bearer token-2', last || null]], 'requests: a fresh token each time, the last event ID on the reconnect');
 });
 
 def('headers: a function that throws or rejects is a failed attempt (error reason network, the policy reconnects)', async (t) => {
