@@ -10,11 +10,27 @@
 // `binaryen` package (never Debian's wasm-opt 108, which silently breaks wasm-bindgen output)
 // → short import names (short-imports.mjs) → esbuild. Prints the gzipped sizes at the end.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { shortenImports } from './short-imports.mjs';
 import { bindAndOptimise, root, run, writeInline } from './wasm-steps.mjs';
+
+// The command line, before any work: a mistyped flag is an error, not a full build instead.
+const USAGE = 'usage: node scripts/build.mjs [--panic-probe DIR]';
+let args;
+try {
+  ({ values: args } = parseArgs({ options: { 'panic-probe': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+  if (args['panic-probe'] === '') throw new Error('--panic-probe needs a directory');
+} catch (e) {
+  process.stderr.write(`scripts/build.mjs: ${e.message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 const pkg = join(root, 'pkg');
 const dist = join(root, 'dist');
@@ -58,10 +74,8 @@ const common = {
 // `--panic-probe DIR`: only DIR/index.js, from a wasm with the `test-panic` fault injection and
 // otherwise the npm build's features, for the browser suite's panic-containment case (never
 // shipped; its own target dir keeps the release artefacts apart).
-const probeAt = process.argv.indexOf('--panic-probe');
-if (probeAt >= 0) {
-  if (!process.argv[probeAt + 1]) throw new Error('--panic-probe needs a directory');
-  const out = resolve(process.argv[probeAt + 1]);
+if (args['panic-probe'] !== undefined) {
+  const out = resolve(args['panic-probe']);
   const probePkg = join(out, 'pkg');
   mkdirSync(probePkg, { recursive: true });
   buildWasm({ features: [...NPM_FEATURES, '--features', 'test-panic'], targetDir: join(root, 'target/panic-probe'), outDir: probePkg });
