@@ -77,16 +77,28 @@ async fn reconnects_and_resumes_after_a_drop() {
     }
     let ids: Vec<String> = messages(&seen).into_iter().map(|m| m.1).collect();
     assert_eq!(ids, ["1", "2", "3", "4", "5"]);
-    let errors: Vec<&SseEvent> = seen.iter().filter(|e| matches!(e, SseEvent::Error(_))).collect();
-    assert_eq!(errors.len(), 2);
-    for e in errors {
-        let SseEvent::Error(e) = e else { unreachable!() };
-        assert!(e.will_reconnect());
-        assert_eq!(e.reason, "network");
-        assert_eq!(e.reconnect_delay, Some(Duration::from_millis(50)), "the server's retry: 50");
+    // The server resets every connection after 2 events. A reset can take with it what the
+    // browser had not handed over yet (an errored fetch body drops the chunks it had queued),
+    // sent again after the resume, so how the ids split over the connections is timing. What
+    // holds: each cut is one error that will reconnect, and each reconnect carries the last id
+    // received before it.
+    let mut last_id = None;
+    let mut resumes = vec![None];
+    for e in &seen {
+        match e {
+            SseEvent::Message(m) => last_id = Some(m.last_event_id.clone()),
+            SseEvent::Error(e) => {
+                assert!(e.will_reconnect());
+                assert_eq!(e.reason, "network");
+                assert_eq!(e.reconnect_delay, Some(Duration::from_millis(50)), "the server's retry: 50");
+                resumes.push(last_id.clone());
+            }
+            SseEvent::Open => {}
+        }
     }
+    assert!(resumes.len() >= 3, "5 events at 2 a connection take 2 cuts at least: {seen:?}");
     let log = request_log(&k).await;
-    assert_eq!(log.iter().map(|l| l.2.clone()).collect::<Vec<_>>(), [None, Some("2".into()), Some("4".into())]);
+    assert_eq!(log.iter().map(|l| l.2.clone()).collect::<Vec<_>>(), resumes, "the last event ID on each request");
 }
 
 #[wasm_bindgen_test]

@@ -191,28 +191,42 @@ async fn drop_and_resume(transport: &str) {
     rec.until(8000, "five events", |_| rec.events().len() >= 5).await;
     let ids: Vec<String> = rec.events().into_iter().map(|e| e.1).collect();
     assert_eq!(ids, ["1", "2", "3", "4", "5"], "{transport}: each event exactly once, in order");
-    // Each drop is one error (CONNECTING) followed by one open. The server drops the socket
-    // after every second event; XHR may lose the tail of a dropped response (the browser
-    // discards `responseText` on a network error), in which case the server sends it again.
+    // Each drop is one error (CONNECTING), and each connection opens before its events. The
+    // server drops the socket after every second event; a drop can take with it what the browser
+    // had not handed over yet (XHR discards `responseText` on a network error, an errored fetch
+    // body drops the chunks it had queued), which the server then sends again: how many drops
+    // there are is timing. XHR (and long-polling over it) may also report a drop right behind
+    // the headers as a bare error, without the open. Each request carries the last id received
+    // before it.
     let mut last_id = None;
-    let mut expected_ids = Vec::new();
-    let mut kinds = Vec::new();
+    let mut expected_ids = vec![None];
+    let mut opened = false;
+    let mut bare = 0;
+    let mut shape = true;
     for e in rec.all() {
         match e.kind {
-            MESSAGES => last_id = e.text.split('\r').rev().nth(2).map(str::to_owned),
-            OPEN => {
-                expected_ids.push(last_id.clone());
-                kinds.push(OPEN);
+            MESSAGES => {
+                shape &= opened;
+                last_id = e.text.split('\r').rev().nth(2).map(str::to_owned);
             }
-            k => kinds.push(k),
+            OPEN => {
+                shape &= !opened;
+                opened = true;
+            }
+            ERROR_RECONNECTING => {
+                bare += usize::from(!opened);
+                opened = false;
+                expected_ids.push(last_id.clone());
+            }
+            _ => shape = false,
         }
     }
-    let drops = kinds.iter().filter(|&&k| k == ERROR_RECONNECTING).count();
-    let expected: Vec<u32> = (0..drops).flat_map(|_| [OPEN, ERROR_RECONNECTING]).chain([OPEN]).collect();
-    assert_eq!(kinds, expected, "{transport}: {:?}", rec.all());
+    assert!(shape && opened, "{transport}: open, events, error per connection: {:?}", rec.all());
     if transport == "fetch" {
-        assert_eq!(drops, 2, "fetch reads every byte before the drop");
+        assert_eq!(bare, 0, "{transport}: every fetch connection opens: {:?}", rec.all());
     }
+    let drops = expected_ids.len() - 1;
+    assert!(drops >= 2, "{transport}: 5 events at 2 a connection take 2 drops at least");
     let log = request_log(&k).await;
     assert_eq!(log.len(), drops + 1);
     // Cross-origin: the id travels in the query, so the request stays CORS-simple.
