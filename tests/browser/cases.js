@@ -17,7 +17,7 @@
 //
 // The page URL carries the runner's settings: ?b=<origin B>&dead=<origin with nothing listening>&run=<id>.
 
-import { AssertionError, assert, eq, show, waitUntil } from '../lib/page-helpers.js';
+import { AssertionError, assert, assertions, eq, show, waitUntil } from '../lib/page-helpers.js';
 
 const params = new URLSearchParams(location.search);
 const A = location.origin;
@@ -902,7 +902,9 @@ export function installCases(EventSource, { names, expectAuto = 'native', transp
       const limit = new Promise((_, reject) => {
         timer = setTimeout(() => reject(new AssertionError(`case did not finish within 15 s; events so far: ${show(t.seq())}`)), 15000);
       });
+      const before = assertions();
       await Promise.race([fn(transport, t), limit]);
+      assert(assertions() > before, 'the case asserted nothing');
       t.checkInvariants();
     } catch (e) {
       error = e instanceof AssertionError ? e.message : `${e && e.name}: ${e && e.message}\n${e && e.stack}`;

@@ -106,6 +106,23 @@ const lastLine = (s) => s.trim().split('\n').at(-1);
   same('PageErrors: --strict fails on a listed error', pe.triage('x shows-boom', ['boom']), ['boom']);
 }
 
+// ------------------------------------------------------------------------------------ in-page assertions
+
+{
+  // The browser, options and envs cases fail when they ran no assertion: the count must move.
+  const ph = await import('./page-helpers.js');
+  const before = ph.assertions();
+  ph.eq(1, 1, 'one');
+  ph.assert(true, 'two');
+  let failedToo = 0;
+  try {
+    ph.assert(false, 'three');
+  } catch {
+    failedToo = 1;
+  }
+  same('page-helpers: every assert and eq is counted, failing ones too', [ph.assertions() - before, failedToo], [3, 1]);
+}
+
 // ------------------------------------------------------------------------------------ runSuite
 
 {

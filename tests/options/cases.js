@@ -12,7 +12,7 @@
 // Server state is checked through the server itself: /log and /logwait (what was sent: method,
 // headers, body, query, Last-Event-ID), /open?until=N (which connections are still open).
 
-import { AssertionError, assert as ok, eq, show } from '../lib/page-helpers.js';
+import { AssertionError, assert as ok, assertions, eq, show } from '../lib/page-helpers.js';
 
 const params = new URLSearchParams(location.search);
 const A = location.origin;
@@ -1279,7 +1279,9 @@ export function install(EventSourceClass, ErrorEventClass) {
     let error = null;
     const started = performance.now();
     try {
+      const before = assertions();
       await t.within(Promise.resolve().then(() => c.fn(t)), `the case (page limit ${c.timeout} ms)`, c.timeout);
+      ok(assertions() > before, 'the case asserted nothing');
     } catch (e) {
       error = e && e.name === 'AssertionError' ? e.message : `${e && e.name}: ${e && e.message}\n${e && e.stack}`;
     } finally {
