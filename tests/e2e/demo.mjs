@@ -35,6 +35,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { BROWSERS, CHROMIUM_ARGS, FirefoxSession, WebKitSession } from '../lib/browsers.mjs';
 import { WebDriverPage } from '../lib/webdriver-page.mjs';
+import { commandLine, oneOf } from '../lib/args.mjs';
+import { PageErrors } from '../lib/runner.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -48,45 +50,36 @@ const TRANSPORTS = ['auto', 'native', 'fetch', 'xhr', 'longpoll'];
 // Every browser tested has a native EventSource, so `auto` picks it.
 const EXPECTED_TRANSPORT = { auto: 'native', native: 'native', fetch: 'fetch', xhr: 'xhr', longpoll: 'longpoll' };
 
-// Page errors (uncaught exceptions, unhandled rejections) fail a step, except known library
-// bugs listed here (none at present), which are counted and reported at the end. `--strict`
-// fails on them too.
-const KNOWN_BUGS = [];
+// Page errors (uncaught exceptions, unhandled rejections) fail a step, except known browser bugs
+// listed here, each with the step that shows it still exists (see PageErrors in
+// ../lib/runner.mjs); `--strict` fails on them too. None at present.
+const KNOWN_BUGS = [
+  // { id, match: /regexp on the page error/, what: 'the browser bug, where it shows', proof: 'step name' }
+];
 
 // ------------------------------------------------------------------------------------ arguments
 
+// The arguments as given, passed on to the child runs (one per browser) when --browser is absent.
 const args = process.argv.slice(2);
-let only = null;
-let headed = false;
-let strict = false;
-let BROWSER = null;
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--transport') only = args[++i];
-  else if (args[i].startsWith('--transport=')) only = args[i].slice(12);
-  else if (args[i] === '--browser') BROWSER = args[++i];
-  else if (args[i].startsWith('--browser=')) BROWSER = args[i].slice(10);
-  else if (args[i] === '--headed') headed = true;
-  else if (args[i] === '--strict') strict = true;
-  else {
-    console.error(`unknown argument: ${args[i]}\nusage: node tests/e2e/demo.mjs [--browser ${BROWSERS.join('|')}] [--transport NAME] [--headed] [--strict]`);
-    process.exit(2);
-  }
-}
-if (only && !TRANSPORTS.includes(only)) {
-  console.error(`--transport must be one of ${TRANSPORTS.join(', ')}`);
-  process.exit(2);
-}
-if (BROWSER !== null && !BROWSERS.includes(BROWSER)) {
-  console.error(`--browser must be one of ${BROWSERS.join(', ')}`);
-  process.exit(2);
-}
+const opts = commandLine({
+  name: 'tests/e2e/demo.mjs',
+  usage: `node tests/e2e/demo.mjs [--browser ${BROWSERS.join('|')}] [--transport ${TRANSPORTS.join('|')}] [--headed] [--strict]`,
+  options: { browser: { type: 'string' }, transport: { type: 'string' }, headed: { type: 'boolean' }, strict: { type: 'boolean' } },
+  check: (o) => {
+    if (o.browser !== undefined) oneOf('--browser', o.browser, BROWSERS);
+    if (o.transport !== undefined) oneOf('--transport', o.transport, TRANSPORTS);
+  },
+});
+const only = opts.transport ?? null;
+const headed = !!opts.headed;
+const BROWSER = opts.browser ?? null;
+const pageErrorRules = new PageErrors(KNOWN_BUGS, { strict: !!opts.strict });
 const SCREENSHOT = path.join(outRoot, BROWSER === 'chromium' ? 'demo.png' : `demo-${BROWSER}.png`);
 
 // ------------------------------------------------------------------------------------ results
 
 let passed = 0;
 let failed = 0;
-const knownSeen = new Map();
 let page = null;
 let currentStep = '';
 const pageErrors = []; // {step, text}
@@ -98,8 +91,8 @@ async function step(name, fn) {
   try {
     await fn();
     if (page.drainErrors) await page.drainErrors();
-    const unknown = pageErrors.slice(errorsBefore).filter((e) => !knownBug(e));
-    if (unknown.length) throw new Error(`page error: ${unknown.map((e) => e.text).join(' | ')}`);
+    const unknown = pageErrorRules.triage(name, pageErrors.slice(errorsBefore).map((e) => `${e.text} (in ${e.step})`));
+    if (unknown.length) throw new Error(`page error: ${unknown.join(' | ')}`);
     passed++;
     console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   } catch (e) {
@@ -115,14 +108,6 @@ async function step(name, fn) {
       if (log) console.log(`     status: ${log.status}\n     last log lines:\n       ${log.lines.slice(-12).join('\n       ')}`);
     }
   }
-}
-
-function knownBug({ step: where, text }) {
-  const bug = strict ? null : KNOWN_BUGS.find((b) => b.match.test(text));
-  if (!bug) return false;
-  if (!knownSeen.has(bug.id)) knownSeen.set(bug.id, { bug, steps: new Set() });
-  knownSeen.get(bug.id).steps.add(where);
-  return true;
 }
 
 function assert(cond, message) {
@@ -475,8 +460,17 @@ async function main() {
     process.off('exit', killChild);
   }
 
-  for (const { bug, steps } of knownSeen.values()) {
-    console.log(`tolerated known library bug '${bug.id}' (--strict fails on it), seen in: ${[...steps].join('; ')}\n  ${bug.what}`);
+  pageErrorRules.report((label, ok, detail) => {
+    if (ok) passed++;
+    else failed++;
+    console.log(`${ok ? 'ok  ' : 'FAIL'} ${label}${ok ? '' : `\n     ${detail}`}`);
+  });
+  // Every step of the plan ran (a step that is never reached must not pass unseen).
+  const planned = 3 + 2 * (only ? 1 : TRANSPORTS.length);
+  const ran = passed + failed;
+  if (ran < planned) {
+    failed++;
+    console.log(`FAIL every step ran: ${ran} results for ${planned} steps`);
   }
   console.log(`time: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log(`${passed} passed, ${failed} failed`);

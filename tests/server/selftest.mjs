@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Self-test of tests/server/sse-server.mjs. Node built-ins only.  Run: node tests/server/selftest.mjs
-// Exits 0 when every check passed, 1 otherwise.
+// Exits 0 when every check passed, 1 otherwise (also when a test records no check, or none ran).
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -457,6 +457,19 @@ test('CLI: SIGINT; --exit-on-stdin-close', async () => {
   eq(await exitWithin(c.child, 300), 'timeout', 'without the flag stdin close is ignored');
 });
 
+test('CLI: a mistyped flag, a flag without its value, a stray argument: exit 2, the message names it', async () => {
+  for (const [args, named] of [[['--port', '0', '--prots', '1'], "'--prots'"], [['--port'], "'--port <value>'"], [['--port', '0', 'extra'], "'extra'"], [['--port', 'x'], '--port']]) {
+    const child = spawn(process.execPath, [SERVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
+    child.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
+    const code = await exitWithin(child, 3000);
+    eq([code, out], [2, ''], `${args.join(' ')}: exit code, nothing on stdout (no LISTENING)`);
+    check(err.includes(named) && err.includes('usage:'), `${args.join(' ')}: stderr names ${named} and shows the usage`, err);
+  }
+});
+
 test('startServer: close() ends idle streams promptly', async () => {
   const srv = await startServer({ port: 0 });
   const ac = new AbortController();
@@ -479,11 +492,15 @@ console.log(`selftest: server at ${BASE}`);
 const t0 = Date.now();
 for (const { name, fn } of tests) {
   const before = failures;
+  const checksBefore = passes + failures;
   const ts = Date.now();
   try { await fn(); }
   catch (e) { failures++; console.error(`  FAIL: threw ${e && e.stack}`); }
+  // A test that checks nothing would pass unseen.
+  if (passes + failures === checksBefore) { failures++; console.error('  FAIL: the test recorded no check'); }
   console.log(`${failures === before ? 'ok  ' : 'FAIL'} ${name} (${Date.now() - ts} ms)`);
 }
+if (!tests.length || passes === 0) { failures++; console.error('  FAIL: no test passed a check'); }
 await srv.close();
 clearTimeout(watchdog);
 console.log(`selftest: ${passes} checks passed, ${failures} failed, ${tests.length} tests, ${Date.now() - t0} ms`);
