@@ -348,6 +348,27 @@ test('OPTIONS: 405, no CORS headers, logged', async () => {
   eq(log[0].headers['access-control-request-method'], 'GET', 'preflight headers logged');
 });
 
+test('HEAD probe: no step taken; on /seq after a net step, a socket closed before any byte', async () => {
+  const outcome = (p, init) => fetch(u(p), init).then(async (r) => `${r.status} ${(await r.arrayBuffer()).byteLength}`, (e) => `error ${e.name}`);
+  const url = '/seq?steps=end,net&n=1&hold=0&key=hp';
+  eq(await outcome(url, { method: 'HEAD' }), '200 0', 'HEAD before any step: 200, no body');
+  eq(await outcome(url), '200 ' + 'id: 1\ndata: tick 1\n\n'.length, 'GET: the first step (end) all the same');
+  eq(await outcome(url), 'error TypeError', 'GET: the net step is a network error');
+  // Raw, since what counts is that no byte comes: WebKit takes the net step's broken head for a
+  // valid answer to a HEAD.
+  const raw = await new Promise((resolve, reject) => {
+    const sock = net.connect(Number(new URL(BASE).port), '127.0.0.1', () => sock.write(`HEAD ${url} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
+    let got = '';
+    sock.setEncoding('latin1').on('data', (c) => { got += c; });
+    sock.on('error', () => {}).on('close', () => resolve(got));
+    setTimeout(() => { sock.destroy(); reject(new Error('the socket stayed open 2 s')); }, 2000).unref();
+  });
+  eq(raw, '', 'HEAD after the net step: the socket closed before any byte');
+  const log = await getJson('/log?key=hp');
+  eq(log.filter((e) => e.method === 'GET').map((e) => e.step), ['end', 'net'], 'the GETs took the steps');
+  check(log.filter((e) => e.method === 'HEAD').every((e) => e.step === undefined), 'no HEAD took a step', JSON.stringify(log));
+});
+
 test('log: clear, control endpoints not logged, 404, page', async () => {
   await (await fetch(u('/stream?n=1&interval=0&close=1&key=lg'))).text();
   const a = await fetch(u('/log?key=lg&clear=1'));

@@ -252,12 +252,17 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
     if (req.method === 'HEAD') {
       // A client's probe (eventsource-wasm's, after a cross-origin request failed: a no-cors
       // HEAD tells a CORS refusal from a network error): no side effects, no step taken. On
-      // /seq it fails the way the step that just failed did, so that a scripted network error
-      // stays one.
+      // /seq, after a `net` step, it fails too, so that a scripted network error stays one: by a
+      // socket closed before any byte, not by `net`'s broken head, which WebKit takes for a
+      // valid answer to a HEAD (and an opaque 200 is "the server is up"). A browser may resend
+      // the probe on such a close: harmless, a HEAD takes no step.
       if (url.pathname === '/seq') {
         const steps = String(ctx.q.steps ?? 'open').split(',').map((x) => x.trim());
         const last = steps[Math.min(steps.length - 1, Math.max(0, (seqCounts.get(ctx.key) ?? 1) - 1))];
-        if (last === 'net') return brokenResponse(ctx);
+        if (last === 'net') {
+          (ctx.res.socket || ctx.req.socket).destroy();
+          return;
+        }
       }
       ctx.res.writeHead(200, { ...corsHeaders(ctx), 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
       ctx.res.end();
