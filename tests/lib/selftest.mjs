@@ -206,8 +206,12 @@ const CLIS = [
   [['tests/reliability/run.mjs'], ['--transport', 'websocket'], 'websocket'],
   [['tests/reliability/run.mjs'], ['--case'], "'--case <value>'"],
   [['tests/legacy/run.mjs'], ['--verbose'], "'--verbose'"],
+  [['tests/legacy/run.mjs'], ['--browser', 'chromium,ie11'], 'ie11'],
   [['tests/e2e/demo.mjs'], ['--transport', 'ws'], 'ws'],
   [['tests/e2e/demo.mjs'], ['--headles'], "'--headles'"],
+  [['tests/e2e/demo.mjs'], ['--browser', 'safari'], 'safari'],
+  [['tests/e2e/demo-server.mjs'], ['--quick'], "'--quick'"],
+  [['tests/package/contents.mjs'], ['--npm-only'], "'--npm-only'"],
   [['tests/server/sse-server.mjs', '--port', '0'], ['--prots', '2'], "'--prots'"],
   [['tests/lib/selftest.mjs'], ['--quik'], "'--quik'"],
   [['bench/run.mjs'], ['--quik'], "'--quik'"],
@@ -217,6 +221,7 @@ const CLIS = [
   [['bench/dispatch-cost.mjs'], ['--rounds', '3'], "'--rounds'"],
   [['scripts/build.mjs'], ['--panic-prob', 'x'], "'--panic-prob'"],
   [['scripts/build.mjs'], ['stray'], "'stray'"],
+  [['scripts/readme-figures.mjs'], ['--chek'], "'--chek'"],
 ];
 for (const [script, mistake, named] of CLIS) {
   const r = await node([...script, ...mistake], 30_000);
@@ -234,7 +239,7 @@ if (!opts.quick) {
     ['tests/options/run.mjs', '--browser', 'chromium', '--case', NOTHING],
     ['tests/envs/run.mjs', '--env', 'node,old', '--browser', 'chromium', '--case', NOTHING],
     ['tests/reliability/run.mjs', '--case', NOTHING],
-    ['tests/legacy/run.mjs', '--case', NOTHING],
+    ['tests/legacy/run.mjs', '--browser', 'chromium', '--case', NOTHING],
   ];
   for (const args of runs) {
     const r = await node(args, 180_000);
