@@ -6,6 +6,9 @@
 //
 // Best of 5 loops of 100k events, one listener that reads `data`.
 import { chromium } from 'playwright-core';
+import { commandLine, usageOf } from './cli.mjs';
+
+commandLine({}, usageOf(import.meta.url)); // no options: anything else given is a mistake
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
 const page = await browser.newPage();

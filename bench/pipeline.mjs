@@ -27,19 +27,27 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { buildWorkload, HASH_SEED, HASH_SOURCE } from './workloads.mjs';
-import { option } from './cli.mjs';
+import { commandLine, count, usageOf } from './cli.mjs';
 import { median } from './report.mjs';
 import { addCallers, addSelfTimes, buildDebugClient, printCallers, printSelfTimes } from './cpu-profile.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
-const ids = option('--workloads', 'a,b,c,d,f').split(',');
-const rounds = Number(option('--rounds', 9));
-const clients = option('--clients', 'esw-fetch,eventsource-parser,eventsource,fetch-event-source').split(',');
-const profiled = option('--profile', '');
-const callers = option('--callers', '');
+const args = commandLine({
+  workloads: { type: 'string' },
+  rounds: { type: 'string' },
+  clients: { type: 'string' },
+  profile: { type: 'string' },
+  callers: { type: 'string' },
+  compare: { type: 'string' },
+}, usageOf(import.meta.url), (v) => count(v, 'rounds', 1));
+const ids = (args.workloads ?? 'a,b,c,d,f').split(',');
+const rounds = count(args, 'rounds', 9);
+const clients = (args.clients ?? 'esw-fetch,eventsource-parser,eventsource,fetch-event-source').split(',');
+const profiled = args.profile ?? '';
+const callers = args.callers ?? '';
 // --compare FILE: another build of dist/index.js, run as one more client, 'esw-fetch-b'.
-const compare = option('--compare', '');
+const compare = args.compare ?? '';
 if (compare && !clients.includes('esw-fetch-b')) clients.splice(1, 0, 'esw-fetch-b');
 const eswEntry = profiled ? await buildDebugClient() : path.join(root, 'dist/index.js');
 

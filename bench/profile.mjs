@@ -2,7 +2,8 @@
 // Where the time goes: a CPU profile of one client on one workload, summarised by function.
 //
 //   node bench/profile.mjs [--clients esw-fetch,esw-native] [--workload a] [--top 25] [--minified]
-//   node bench/profile.mjs --startup [--clients …]   (the first constructor call and first event)
+//   node bench/profile.mjs --startup [--clients …] [--top 25] [--minified]   (the first constructor call and first event)
+//   [--callers SUBSTRING]: also who calls the functions whose name contains it
 //
 // Not part of `npm run bench` and not a measurement to quote: the page is attached to DevTools
 // (Playwright enables the Network domain, which slows the native EventSource several-fold; the
@@ -19,21 +20,32 @@ import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { startBenchServer } from './server.mjs';
 import { buildWorkload, HASH_SEED, HASH_SOURCE } from './workloads.mjs';
-import { flag, option } from './cli.mjs';
+import { commandLine, count, usageOf } from './cli.mjs';
 import { addCallers, addSelfTimes, buildDebugClient, buildDir, printCallers, printSelfTimes } from './cpu-profile.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
-const clients = option('--clients', 'native,esw-native,esw-fetch').split(',');
+const args = commandLine({
+  clients: { type: 'string' },
+  startup: { type: 'boolean' },
+  workload: { type: 'string' },
+  top: { type: 'string' },
+  minified: { type: 'boolean' },
+  callers: { type: 'string' },
+}, usageOf(import.meta.url), (v) => {
+  count(v, 'top', 1);
+  if (v.startup && v.workload !== undefined) throw new Error('--startup profiles the first source, not a workload: --workload does not go with it');
+});
+const clients = (args.clients ?? 'native,esw-native,esw-fetch').split(',');
 // --startup: the cold path instead of a workload: the library is imported before the profile
 // starts, then the first source is created (the wasm compiled and instantiated) and its first
 // event received.
-const startup = flag('--startup');
-const workloadId = startup ? 'first' : option('--workload', 'a');
-const top = Number(option('--top', 25));
-const minified = flag('--minified');
+const startup = !!args.startup;
+const workloadId = startup ? 'first' : args.workload ?? 'a';
+const top = count(args, 'top', 25);
+const minified = !!args.minified;
 // --callers SUBSTRING: also print who calls the functions whose name contains it (three frames up).
-const callers = option('--callers', '');
+const callers = args.callers ?? '';
 
 fs.mkdirSync(buildDir, { recursive: true });
 const POLY = {

@@ -5,8 +5,9 @@
 // bench/.build/results.json).
 //
 //   node bench/run.mjs [--quick] [--rounds N] [--latency-rounds N] [--clients a,b] [--only a,b,latency,startup]
-//                      [--out FILE] [--build]   (raw samples: bench/.build/results.json, or FILE.json)
+//                      [--scale F] [--out FILE] [--build]   (raw samples: bench/.build/results.json, or FILE.json)
 //   node bench/run.mjs --from FILE.json [--out FILE]   the report again from a run's raw samples
+// (--scale F: the throughput workloads' sizes × F, 0.1 with --quick; an unknown flag is an error)
 //
 // Each run is one client × one workload in a fresh browser context (its own renderer process),
 // created over the browser's CDP session but never attached to, so no DevTools domain (network
@@ -26,7 +27,7 @@ import { chromium } from 'playwright-core';
 import { startBenchServer } from './server.mjs';
 import { buildWorkload, HASH_SEED, HASH_SOURCE, THROUGHPUT_IDS, WORKLOADS } from './workloads.mjs';
 import { formatReport } from './report.mjs';
-import { argv, flag, option } from './cli.mjs';
+import { commandLine, count, number, usageOf } from './cli.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
@@ -35,31 +36,41 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // ------------------------------------------------------------------------------ options
 
-if (flag('--help') || flag('-h')) {
-  console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 14).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
-  process.exit(0);
-}
-const quick = flag('--quick');
-const rounds = Number(option('--rounds', quick ? 1 : 3));
-const latencyRounds = Number(option('--latency-rounds', quick ? 1 : Math.min(rounds, 2)));
-const scale = quick ? 0.1 : Number(option('--scale', 1));
+const args = commandLine({
+  quick: { type: 'boolean' },
+  rounds: { type: 'string' },
+  'latency-rounds': { type: 'string' },
+  scale: { type: 'string' },
+  clients: { type: 'string' },
+  only: { type: 'string' },
+  out: { type: 'string' },
+  build: { type: 'boolean' },
+  from: { type: 'string' },
+}, usageOf(import.meta.url), (v) => {
+  for (const name of ['rounds', 'latency-rounds']) count(v, name, 1);
+  number(v, 'scale', 1);
+});
+const quick = !!args.quick;
+const rounds = count(args, 'rounds', quick ? 1 : 3);
+const latencyRounds = count(args, 'latency-rounds', quick ? 1 : Math.min(rounds, 2));
+const scale = quick ? 0.1 : number(args, 'scale', 1);
 const latency = { events: quick ? 100 : 500, interval: 10 };
-const outFile = path.resolve(option('--out', path.join(here, 'results.md')));
+const outFile = path.resolve(args.out ?? path.join(here, 'results.md'));
 // Raw samples: bench/.build/results.json, or beside the report given with --out.
-const jsonFile = argv.includes('--out') ? outFile.replace(/\.md$/, '') + '.json' : path.join(buildDir, 'results.json');
+const jsonFile = args.out !== undefined ? outFile.replace(/\.md$/, '') + '.json' : path.join(buildDir, 'results.json');
 
 const ALL_CLIENTS = ['native', 'esw-native', 'esw-fetch', 'esw-xhr', 'esw-longpoll', 'event-source-polyfill', 'eventsource', 'fetch-event-source', 'eventsource-parser'];
-const clients = option('--clients', ALL_CLIENTS.join(',')).split(',');
+const clients = (args.clients ?? ALL_CLIENTS.join(',')).split(',');
 if (!clients.includes('native')) clients.unshift('native');
-const only = option('--only', [...THROUGHPUT_IDS, 'latency', 'startup'].join(',')).split(',');
+const only = (args.only ?? [...THROUGHPUT_IDS, 'latency', 'startup'].join(',')).split(',');
 const throughputIds = THROUGHPUT_IDS.filter((id) => only.includes(id));
 // Start-up also for the classic script (the drop-in global build).
 // And for an empty ES module (then the native class): the floor of any client that is a script.
 const startupClients = only.includes('startup') ? [...new Set([...clients, ...(clients.some((c) => c.startsWith('esw-')) ? ['esw-global'] : []), 'empty-module'])] : [];
 
 // --from FILE.json: no run, only the report, from the raw samples an earlier run wrote.
-if (argv.includes('--from')) {
-  const saved = JSON.parse(fs.readFileSync(option('--from', ''), 'utf8'));
+if (args.from !== undefined) {
+  const saved = JSON.parse(fs.readFileSync(args.from, 'utf8'));
   const present = new Set(saved.runs.map((r) => r.client));
   const savedClients = ALL_CLIENTS.filter((c) => present.has(c));
   const startupSeen = new Set(saved.runs.filter((r) => r.mode === 'startup').map((r) => r.client));
@@ -85,7 +96,7 @@ const started = Date.now();
 const cpus = os.cpus();
 const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
 
-if (flag('--build') || !fs.existsSync(path.join(root, 'dist/index.js')) || !fs.existsSync(path.join(root, 'dist/eventsource-wasm.global.js'))) {
+if (args.build || !fs.existsSync(path.join(root, 'dist/index.js')) || !fs.existsSync(path.join(root, 'dist/eventsource-wasm.global.js'))) {
   log('building the package (npm run build)…');
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 }

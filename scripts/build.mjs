@@ -22,7 +22,20 @@ import * as esbuild from 'esbuild';
 import { NPM_FEATURES, buildEngine, root, run, writeInline } from './wasm-steps.mjs';
 import { breakdown } from './wasm-breakdown.mjs';
 
-const { values: args } = parseArgs({ options: { 'panic-probe': { type: 'string' } }, strict: true });
+// The command line, before any work: a mistyped flag is an error, not a full build instead.
+const USAGE = 'usage: node scripts/build.mjs [--panic-probe DIR]';
+let args;
+try {
+  ({ values: args } = parseArgs({ options: { 'panic-probe': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+  if (args['panic-probe'] === '') throw new Error('--panic-probe needs a directory');
+} catch (e) {
+  process.stderr.write(`scripts/build.mjs: ${e.message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 const pkg = join(root, 'pkg');
 const dist = join(root, 'dist');
@@ -39,7 +52,7 @@ const common = {
 
 const gzipSize = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 
-if (args['panic-probe']) {
+if (args['panic-probe'] !== undefined) {
   const out = resolve(args['panic-probe']);
   const probePkg = join(out, 'pkg');
   mkdirSync(probePkg, { recursive: true });

@@ -11,7 +11,19 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { root } from './wasm-steps.mjs';
 
-const { values: args } = parseArgs({ options: { check: { type: 'boolean' } }, strict: true });
+// A mistyped flag is an error, not a rewrite of the README in place of a check.
+const USAGE = 'usage: node scripts/readme-figures.mjs [--check]';
+let args;
+try {
+  ({ values: args } = parseArgs({ options: { check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+} catch (e) {
+  process.stderr.write(`scripts/readme-figures.mjs: ${e.message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const readmeFile = join(root, 'README.md');
 const sizesFile = join(root, 'pkg/sizes.json');
 const reportFile = join(root, 'bench/results.md');

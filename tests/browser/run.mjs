@@ -17,7 +17,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, withTimeout } from '../lib/browsers.mjs';
-import { cleanup, cleanups, deadOrigin } from '../lib/runner.mjs';
+import { commandLine, integer, oneOf } from '../lib/args.mjs';
+import { cleanup, cleanups, deadOrigin, PageErrors, Plan } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,46 +37,57 @@ const PAGES = [
 ];
 const CASE_TIMEOUT = 30_000; // runner-side; the page gives up on a case after 15 s
 
-// Page errors (uncaught exceptions, unhandled rejections) fail a case, except these, which are
-// known library bugs: each is tolerated, counted and reported at the end (`--strict` fails on them).
-// Delete an entry once the bug is fixed.
+// Page errors (uncaught exceptions, unhandled rejections) fail a case, except known browser bugs
+// listed here, each with the case that shows it still exists (see PageErrors in ../lib/runner.mjs);
+// `--strict` fails on them too. None at present.
 const KNOWN_BUGS = [
-  // { id, match: /regexp on the page error/, what: 'file, function: what goes wrong' }
-  // (was: 'fetch-cancel-after-abort', /^unhandled rejection: AbortError\b/, src/transport/fetch.rs
-  // cancelled an already aborted body; fixed in 18ba1af.)
+  // { id, match: /regexp on the page error/, what: 'the browser bug, where it shows', proof: 'case label' }
 ];
-const knownSeen = new Map(); // id -> [labels]
 
 // ------------------------------------------------------------------------------------ arguments
 
-function parseArgs(argv) {
-  const opts = { browsers: [...BROWSERS], page: null, case: null, verbose: false, strict: false, repeat: 1 };
-  for (let i = 0; i < argv.length; i++) {
-    const [name, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
-    const val = () => {
-      const v = inline !== undefined ? inline : argv[++i];
-      if (v === undefined) throw new Error(`${name} needs a value`);
-      return v;
-    };
-    if (name === '--browser') {
-      const b = val();
-      if (!BROWSERS.includes(b)) throw new Error(`--browser must be one of ${BROWSERS.join(', ')}, not ${b}`);
-      opts.browsers = [b];
-    } else if (name === '--page') opts.page = val();
-    else if (name === '--case') opts.case = val();
-    else if (name === '--verbose' || name === '-v') opts.verbose = true;
-    else if (name === '--strict') opts.strict = true;
-    else if (name === '--dist') distDir = path.resolve(val());
-    else if (name === '--panic-probe') {
-      // A build from `node scripts/build.mjs --panic-probe DIR`: only its case, on the module page.
-      distDir = path.resolve(val());
-      opts.probe = true;
-      opts.case = 'panic-contained';
-      PAGES.splice(0, PAGES.length, { id: 'panic-probe', path: '/tests/browser/index.html?probe=panic' });
-    }
-    else if (name === '--repeat') opts.repeat = Math.max(1, Number.parseInt(val(), 10) || 1);
-    else if (name === '--help' || name === '-h') opts.help = true;
-    else throw new Error(`unknown argument: ${argv[i]}`);
+const USAGE = 'node tests/browser/run.mjs [--browser chromium|firefox|webkit] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR | --panic-probe DIR] [--repeat N] [--verbose]\n' +
+  `pages: ${PAGES.map((p) => p.id).join(', ')}`;
+
+function parseOptions() {
+  const v = commandLine({
+    name: 'tests/browser/run.mjs',
+    usage: USAGE,
+    options: {
+      browser: { type: 'string' },
+      page: { type: 'string' },
+      case: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      strict: { type: 'boolean' },
+      dist: { type: 'string' },
+      'panic-probe': { type: 'string' },
+      repeat: { type: 'string' },
+    },
+    check: (o) => {
+      if (o.browser !== undefined) oneOf('--browser', o.browser, BROWSERS);
+      if (o.repeat !== undefined) integer('--repeat', o.repeat);
+      if (o['panic-probe'] !== undefined) {
+        // The probe build runs one case on one page of its own.
+        for (const f of ['dist', 'page', 'case']) if (o[f] !== undefined) throw new Error(`--panic-probe runs its own case and page: --${f} does not go with it`);
+      }
+      if (o.page !== undefined) oneOf('--page', o.page, PAGES.map((p) => p.id));
+    },
+  });
+  const opts = {
+    browsers: v.browser ? [v.browser] : [...BROWSERS],
+    page: v.page ?? null,
+    case: v.case ?? null,
+    verbose: !!v.verbose,
+    strict: !!v.strict,
+    repeat: v.repeat ? integer('--repeat', v.repeat) : 1,
+  };
+  if (v.dist !== undefined) distDir = path.resolve(v.dist);
+  if (v['panic-probe'] !== undefined) {
+    // A build from `node scripts/build.mjs --panic-probe DIR`: only its case, on the module page.
+    distDir = path.resolve(v['panic-probe']);
+    opts.probe = true;
+    opts.case = 'panic-contained';
+    PAGES.splice(0, PAGES.length, { id: 'panic-probe', path: '/tests/browser/index.html?probe=panic' });
   }
   return opts;
 }
@@ -84,6 +96,8 @@ function parseArgs(argv) {
 
 let passed = 0;
 let failed = 0;
+const plan = new Plan();
+let pageErrors = new PageErrors(KNOWN_BUGS);
 let interrupted = false; // after SIGINT/SIGTERM: stop recording, clean up, exit
 const report = [];
 
@@ -112,10 +126,14 @@ function describeLog(log) {
   return log.map((e) => `${String(e.t ?? '').padStart(5)} ms  ${brief(e)}`).join('\n');
 }
 
-/** What must be identical between transports: the events without timing, and the facts. */
-function normalise(res) {
+/**
+ * What must be identical between transports: the events without timing, and the facts. A case
+ * whose connections are cut by a reset compares its messages only (`compare: 'messages'`): where
+ * a reset lands in the events, and so how many connections there were, is the network's timing.
+ */
+function normalise(res, mode) {
   return {
-    log: (res.log || []).map(({ t, ...rest }) => rest),
+    log: (res.log || []).filter((e) => mode !== 'messages' || e.messageEvent).map(({ t, ...rest }) => rest),
     facts: res.facts || {},
   };
 }
@@ -287,38 +305,24 @@ async function runBrowser(driver, { A, B, dead, opts, bundles }) {
       await driver.screenshot(path.join(outDir, safeName(`${b}-${page.id}-load.png`))).catch(() => {});
       continue;
     }
-    for (const c of list.flatMap((x) => Array(opts.repeat).fill(x))) {
+    const group = `${b} ${page.id}`;
+    const selected = list.filter((c) => !opts.case || c.name.includes(opts.case));
+    plan.listed(group, { all: list.length, selected: selected.reduce((n, c) => n + c.transports.length, 0) * opts.repeat });
+    for (const c of selected.flatMap((x) => Array(opts.repeat).fill(x))) {
       if (interrupted) return;
-      if (opts.case && !c.name.includes(opts.case)) continue;
       const runs = {};
       for (const transport of c.transports) {
         const label = `${b} ${page.id} ${c.name} [${transport}]`;
         const started = Date.now();
         let res;
-        const retried = [];
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await driver.load(url); // a fresh page load for every case
-            res = await withTimeout(driver.run(c.name, transport), CASE_TIMEOUT, label);
-          } catch (e) {
-            res = { ok: false, error: `runner: ${e.message}`, log: [] };
-          }
-          // An inconclusive run (see Inconclusive in cases.js) is run again, twice at most.
-          if (!res.inconclusive || attempt >= 2) break;
-          retried.push(res.error.split(';')[0]);
+        try {
+          await driver.load(url); // a fresh page load for every case
+          res = await withTimeout(driver.run(c.name, transport), CASE_TIMEOUT, label);
+        } catch (e) {
+          res = { ok: false, error: `runner: ${e.message}`, log: [] };
         }
-        if (retried.length) console.log(`     (${label}: run again after: ${retried.join(' | ')})`);
         const ms = Date.now() - started;
-        // Page errors fail the case unless they are a known library bug (tolerated unless --strict).
-        const unknown = [];
-        for (const err of res.pageErrors || []) {
-          const bug = KNOWN_BUGS.find((k) => k.match.test(err));
-          if (bug) {
-            if (!knownSeen.has(bug.id)) knownSeen.set(bug.id, []);
-            knownSeen.get(bug.id).push(label);
-          }
-          if (!bug || opts.strict) unknown.push(err);
-        }
+        const unknown = pageErrors.triage(label, res.pageErrors);
         if (res.ok && unknown.length) {
           res.ok = false;
           res.error = `errors in the page:\n${unknown.map((e) => indent(e.split('\n').slice(0, 4).join('\n'), '  ')).join('\n')}`;
@@ -331,43 +335,33 @@ async function runBrowser(driver, { A, B, dead, opts, bundles }) {
         } else if (opts.verbose) {
           console.log(indent(describeLog(res.log), '       '));
         }
-        result(label, res.ok, detail, { ms, retried, browser: b, page: page.id, case: c.name, transport, log: res.log, facts: res.facts, notes: res.notes });
+        plan.ran(group);
+        result(label, res.ok, detail, { ms, browser: b, page: page.id, case: c.name, transport, log: res.log, facts: res.facts, notes: res.notes });
         runs[transport] = res;
       }
       // Identical sequences: every transport must have produced the same normalised log.
       const done = Object.entries(runs).filter(([, r]) => r.ok);
       if (c.compare && done.length >= 2 && done.length === Object.keys(runs).length) {
         const [refName, ref] = done[0];
-        const refN = JSON.stringify(normalise(ref));
+        const refN = JSON.stringify(normalise(ref, c.compare));
         const diffs = [];
         for (const [name, r] of done.slice(1)) {
-          if (JSON.stringify(normalise(r)) === refN) continue;
-          const a = normalise(ref);
-          const o = normalise(r);
+          if (JSON.stringify(normalise(r, c.compare)) === refN) continue;
+          const a = normalise(ref, c.compare);
+          const o = normalise(r, c.compare);
           diffs.push(`${refName} vs ${name}:\n${indent(diffLines(a.log.map(brief), o.log.map(brief)), '  ')}` +
             (JSON.stringify(a.facts) !== JSON.stringify(o.facts) ? `\n  facts: ${JSON.stringify(a.facts)}\n      vs ${JSON.stringify(o.facts)}` : '') +
             (JSON.stringify(a.log) === JSON.stringify(o.log) ? '' : `\n  entries differ in detail:\n  ${JSON.stringify(a.log)}\n  ${JSON.stringify(o.log)}`));
         }
-        result(`${b} ${page.id} ${c.name}: identical events for ${done.map(([n]) => n).join(', ')}`, !diffs.length, diffs.join('\n'));
+        result(`${b} ${page.id} ${c.name}: identical ${c.compare === 'messages' ? 'messages' : 'events'} for ${done.map(([n]) => n).join(', ')}`, !diffs.length, diffs.join('\n'));
       }
     }
   }
 }
 
 async function main() {
-  let opts;
-  try {
-    opts = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    result(`command line: ${e.message}`, false);
-    console.error('usage: node tests/browser/run.mjs [--browser chromium|firefox|webkit] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR | --panic-probe DIR] [--repeat N] [--verbose]');
-    return;
-  }
-  if (opts.help) {
-    console.log('usage: node tests/browser/run.mjs [--browser chromium|firefox|webkit] [--page ID] [--case SUBSTRING] [--strict] [--dist DIR | --panic-probe DIR] [--repeat N] [--verbose]');
-    console.log(`pages: ${PAGES.map((p) => p.id).join(', ')}`);
-    return;
-  }
+  const opts = parseOptions();
+  pageErrors = new PageErrors(KNOWN_BUGS, { strict: opts.strict });
   const started = Date.now();
   fs.mkdirSync(outDir, { recursive: true });
   for (const f of opts.probe ? ['index.js'] : ['index.js', 'eventsource-wasm.global.js']) {
@@ -392,11 +386,8 @@ async function main() {
       }
     }
   }
-  for (const bug of KNOWN_BUGS) {
-    const seen = knownSeen.get(bug.id);
-    if (seen) console.log(`known library bug ${opts.strict ? 'FAILED' : 'tolerated'} in ${seen.length} case runs (${bug.id}): ${bug.what}`);
-  }
-  fs.writeFileSync(path.join(outDir, 'report.json'), JSON.stringify({ report, knownBugs: Object.fromEntries(knownSeen) }, null, 1));
+  pageErrors.report(result);
+  fs.writeFileSync(path.join(outDir, 'report.json'), JSON.stringify({ report, knownBugs: Object.fromEntries([...pageErrors.seen].map(([k, v]) => [k, [...v]])) }, null, 1));
   console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s; report: ${path.relative(root, path.join(outDir, 'report.json'))}`);
 }
 
@@ -427,6 +418,9 @@ try {
   await cleanup();
 }
 if (!interrupted) {
+  // What the case lists named and did not run, and a run that ran nothing, fail it too.
+  for (const [label, detail] of plan.problems()) result(label, false, detail);
+  if (passed + failed === 0) result('the run recorded at least one result', false, 'nothing ran');
   finish();
   process.exitCode = failed ? 1 : 0;
 }

@@ -25,6 +25,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commandLine } from '../lib/args.mjs';
+
+commandLine({ name: 'tests/e2e/demo-server.mjs', usage: 'node tests/e2e/demo-server.mjs', options: {} }); // no options: anything given is a mistake
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');

@@ -13,7 +13,7 @@
 // delete the global one before the library loads. `takeErrors()` returns (and clears) the
 // uncaught errors / unhandled rejections the host has seen since the last call.
 
-import { AssertionError, assert, dropCarrierFallback, eq, show, waitUntil } from '../lib/page-helpers.js';
+import { AssertionError, assert, assertions, dropCarrierFallback, eq, show, waitUntil } from '../lib/page-helpers.js';
 
 /** Waiting for the absence of something cannot be event-driven: this is the only sleep. */
 const quiet = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -614,7 +614,9 @@ export function createSuite(o) {
       const limit = new Promise((_, reject) => {
         timer = setTimeout(() => reject(new AssertionError(`case did not finish within ${c.limit} ms; events so far: ${show(t.seq())}`)), c.limit);
       });
+      const before = assertions();
       await Promise.race([c.fn(transport, t), limit]);
+      assert(assertions() > before, 'the case asserted nothing');
       t.checkInvariants();
     } catch (e) {
       error = e instanceof AssertionError ? e.message : `${e && e.name}: ${e && e.message}\n${e && e.stack}`;

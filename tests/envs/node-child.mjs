@@ -3,7 +3,8 @@
 // the project root, so that `import 'eventsource-wasm'` resolves the way it does for a user; that
 // entry imports the package by name and hands it to main() below.
 //
-// Output: one line per result, `RESULT {json}`, then `DONE`. Settings come from the environment:
+// Output: `PLAN {all, selected}` for each case list (its length, and how many of it the filter
+// keeps), one line per result, `RESULT {json}`, then `DONE`. Settings come from the environment:
 // ENVS_A, ENVS_B (two ports of the test server), ENVS_ROOT (the project root), ENVS_CASE (filter).
 
 import fs from 'node:fs';
@@ -12,6 +13,8 @@ import { pathToFileURL } from 'node:url';
 import { createSuite } from './cases.js';
 
 const out = (obj) => process.stdout.write(`RESULT ${JSON.stringify(obj)}\n`);
+/** A case list: `all` its length, `selected` how many of it the filter keeps (one RESULT each). */
+const plan = (all, selected) => process.stdout.write(`PLAN ${JSON.stringify({ all, selected })}\n`);
 
 export async function main({ mod, before, after, resolved }) {
   const A = process.env.ENVS_A;
@@ -27,8 +30,9 @@ export async function main({ mod, before, after, resolved }) {
     [`'eventsource-wasm' resolves (package.json "exports") to dist/index.js`, resolved === expectedUrl, resolved],
     ['the module exports the EventSource class, also as default', typeof mod.EventSource === 'function' && mod.default === mod.EventSource, Object.keys(mod)],
   ];
-  for (const [label, ok, actual] of checks) {
-    if (filter && !label.includes(filter) && !'import'.includes(filter)) continue;
+  const chosen = checks.filter(([label]) => !filter || label.includes(filter) || 'import'.includes(filter));
+  plan(checks.length, chosen.length);
+  for (const [label, ok, actual] of chosen) {
     out({ label: `import: ${label}`, ok, error: ok ? null : `actual: ${JSON.stringify(actual)}` });
   }
   if (typeof mod.EventSource !== 'function') return;
@@ -60,9 +64,11 @@ export async function main({ mod, before, after, resolved }) {
     },
   });
   for (const transport of ['auto', 'fetch']) {
-    for (const name of suite.list(transport)) {
+    const names = suite.list(transport);
+    const chosen = names.filter((name) => !filter || `${name} [${transport}]`.includes(filter));
+    plan(names.length, chosen.length);
+    for (const name of chosen) {
       const label = `${name} [${transport}]`;
-      if (filter && !label.includes(filter)) continue;
       const started = Date.now();
       const r = await suite.run(name, transport);
       out({ label, ms: Date.now() - started, ...r });

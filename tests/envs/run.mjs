@@ -25,7 +25,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, withTimeout } from '../lib/browsers.mjs';
-import { cleanups, runSuite } from '../lib/runner.mjs';
+import { commandLine, integer, oneOf } from '../lib/args.mjs';
+import { cleanups, PageErrors, Plan, runSuite } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 import { startPacer } from './pacer.mjs';
 
@@ -41,38 +42,48 @@ const WORKER_TRANSPORTS = ['auto', 'fetch', 'xhr', 'longpoll'];
 const SW_TRANSPORTS = ['auto', 'fetch'];
 const OLD_VARIANTS = ['no-eventsource', 'no-body', 'no-abort', 'xhr-only', 'xhr-noprogress'];
 
-// Uncaught errors in an environment fail the case, except known library bugs listed here:
-// tolerated, counted and listed at the end (`--strict` fails on them). An entry is
-// { id, match: /regexp on the error line/, what: 'file, function, cause' }; delete it once fixed.
-// (fetch-cancel-after-abort, an unhandled AbortError after close() or a refused response that
-// ended Node.js processes, was fixed in 18ba1af: the survive-* checks below keep it fixed.)
-const KNOWN_BUGS = [];
-const knownSeen = new Map();
+// Uncaught errors in an environment fail the case, except known browser bugs listed here, each
+// with the case that shows it still exists (see PageErrors in ../lib/runner.mjs); `--strict` fails
+// on them too. None at present. (fetch-cancel-after-abort, an unhandled AbortError after close()
+// or a refused response that ended Node.js processes, was a library bug, fixed in 18ba1af: the
+// survive-* checks below keep it fixed.)
+const KNOWN_BUGS = [
+  // { id, match: /regexp on the error line/, what: 'the browser bug, where it shows', proof: 'case label' }
+];
 
 // ------------------------------------------------------------------------------------ arguments
 
-function parseArgs(argv) {
-  const opts = { envs: ['node', 'sw', 'worker', 'old'], browsers: [...BROWSERS], case: '', strict: false, verbose: false, repeat: 1 };
-  for (let i = 0; i < argv.length; i++) {
-    const [name, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
-    const val = () => {
-      const v = inline !== undefined ? inline : argv[++i];
-      if (v === undefined) throw new Error(`${name} needs a value`);
-      return v;
-    };
-    if (name === '--env') opts.envs = val().split(',');
-    else if (name === '--browser') opts.browsers = val().split(',');
-    else if (name === '--case') opts.case = val();
-    else if (name === '--strict') opts.strict = true;
-    else if (name === '--dist') servedDist = path.resolve(val());
-    else if (name === '--repeat') opts.repeat = Math.max(1, Number.parseInt(val(), 10) || 1);
-    else if (name === '--verbose' || name === '-v') opts.verbose = true;
-    else if (name === '--help' || name === '-h') opts.help = true;
-    else throw new Error(`unknown argument: ${argv[i]}`);
-  }
-  for (const e of opts.envs) if (!['node', 'sw', 'worker', 'old'].includes(e)) throw new Error(`--env: unknown environment ${e}`);
-  for (const b of opts.browsers) if (!BROWSERS.includes(b)) throw new Error(`--browser: unknown browser ${b}`);
-  return opts;
+const ENVS = ['node', 'sw', 'worker', 'old'];
+const USAGE = 'node tests/envs/run.mjs [--env node,sw,worker,old] [--browser chromium,firefox,webkit] [--case SUBSTRING] [--repeat N] [--dist DIR] [--strict] [--verbose]';
+
+function parseOptions() {
+  const v = commandLine({
+    name: 'tests/envs/run.mjs',
+    usage: USAGE,
+    options: {
+      env: { type: 'string' },
+      browser: { type: 'string' },
+      case: { type: 'string' },
+      strict: { type: 'boolean' },
+      dist: { type: 'string' },
+      repeat: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+    },
+    check: (o) => {
+      if (o.env !== undefined) oneOf('--env', o.env, ENVS, { list: true });
+      if (o.browser !== undefined) oneOf('--browser', o.browser, BROWSERS, { list: true });
+      if (o.repeat !== undefined) integer('--repeat', o.repeat);
+    },
+  });
+  if (v.dist !== undefined) servedDist = path.resolve(v.dist);
+  return {
+    envs: v.env ? v.env.split(',') : [...ENVS],
+    browsers: v.browser ? v.browser.split(',') : [...BROWSERS],
+    case: v.case ?? '',
+    strict: !!v.strict,
+    verbose: !!v.verbose,
+    repeat: v.repeat ? integer('--repeat', v.repeat) : 1,
+  };
 }
 
 // ------------------------------------------------------------------------------------ reporting
@@ -80,6 +91,8 @@ function parseArgs(argv) {
 let passed = 0;
 let failed = 0;
 const report = [];
+const plan = new Plan();
+let pageErrors = new PageErrors(KNOWN_BUGS);
 const matrix = new Map(); // "env × transport" -> { pass, fail }
 const indent = (s, pad = '     ') => String(s).split('\n').map((l) => pad + l).join('\n');
 
@@ -104,16 +117,8 @@ function brief(e) {
 const describeLog = (log) => (!log || !log.length ? '(no events)' : log.map((e) => `${String(e.t ?? '').padStart(5)} ms  [${e.transport}] ${brief(e)}`).join('\n'));
 
 /** Reports one case result coming back from an environment (page, worker, service worker, Node). */
-function caseResult(label, res, { ms, cell, strict, verbose }) {
-  const unknown = [];
-  for (const err of res.errors || []) {
-    const bug = KNOWN_BUGS.find((k) => k.match.test(err));
-    if (bug) {
-      if (!knownSeen.has(bug.id)) knownSeen.set(bug.id, []);
-      knownSeen.get(bug.id).push(label);
-    }
-    if (!bug || strict) unknown.push(err);
-  }
+function caseResult(label, res, { ms, cell, verbose, group }) {
+  const unknown = pageErrors.triage(label, res.errors);
   let ok = !!res.ok;
   let error = res.error || '';
   if (ok && unknown.length) {
@@ -121,6 +126,7 @@ function caseResult(label, res, { ms, cell, strict, verbose }) {
     error = `uncaught errors in the environment:\n${indent(unknown.join('\n'), '  ')}`;
   }
   const detail = ok ? '' : `${error}\nevents:\n${indent(describeLog(res.log), '  ')}`;
+  if (group) plan.ran(group);
   result(label, ok, detail, { ms, cell, facts: res.facts, notes: res.notes });
   if (verbose && ok) console.log(indent(describeLog(res.log), '       '));
 }
@@ -199,15 +205,17 @@ async function runNodeGroup({ A, B, opts }) {
       timeout: 90_000,
       env: { ENVS_A: A, ENVS_B: B, ENVS_ROOT: root, ENVS_CASE: opts.case },
       onLine: (line) => {
+        // PLAN {all, selected}: a case list of the child, and how many of it the filter keeps.
+        if (line.startsWith('PLAN ')) plan.listed('node: the child process', JSON.parse(line.slice(5)));
         if (!line.startsWith('RESULT ')) return;
         results++;
         const res = JSON.parse(line.slice(7));
         const transport = /\[(\w+)\]$/.exec(res.label)?.[1];
-        caseResult(`node: ${res.label}`, res, { ms: res.ms, cell: transport ? `node × ${transport}` : 'node × import', strict: opts.strict, verbose: opts.verbose });
+        caseResult(`node: ${res.label}`, res, { ms: res.ms, cell: transport ? `node × ${transport}` : 'node × import', verbose: opts.verbose, group: 'node: the child process' });
       },
     });
     const done = r.stdout.includes('\nDONE\n') || r.stdout.startsWith('DONE\n');
-    result('node: the child process ran every case and exited with 0', r.code === 0 && done && results > 0,
+    result('node: the child process ran every case and exited with 0', r.code === 0 && done,
       `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}${r.timedOut ? ', killed after 90 s' : ''}; ${results} results\n${tail(r.stderr)}`);
 
     // 3. A user's process has no unhandledRejection handler: it must survive close() and a failed
@@ -347,9 +355,11 @@ async function runBrowserGroup(driver, { A, B, P, opts }) {
           await driver.screenshot(path.join(outDir, `${b}-${env.replace(/:/g, '-')}-${transport}-load.png`)).catch(() => {});
           continue;
         }
-        for (const name of names.flatMap((n) => Array(opts.repeat).fill(n))) {
-          const label = `${b} ${env} [${transport}] ${name}`;
-          if (opts.case && !label.includes(opts.case)) continue;
+        const group = `${b} ${env} [${transport}]`;
+        const selected = names.filter((name) => !opts.case || `${group} ${name}`.includes(opts.case));
+        plan.listed(group, { all: names.length, selected: selected.length * opts.repeat });
+        for (const name of selected.flatMap((n) => Array(opts.repeat).fill(n))) {
+          const label = `${group} ${name}`;
           const started = Date.now();
           let res;
           try {
@@ -357,7 +367,7 @@ async function runBrowserGroup(driver, { A, B, P, opts }) {
           } catch (e) {
             res = { ok: false, error: `runner: ${e.message}`, log: [] };
           }
-          caseResult(label, res, { ms: Date.now() - started, cell, strict: opts.strict, verbose: opts.verbose });
+          caseResult(label, res, { ms: Date.now() - started, cell, verbose: opts.verbose, group });
         }
       }
     }
@@ -369,11 +379,8 @@ async function runBrowserGroup(driver, { A, B, P, opts }) {
 // ------------------------------------------------------------------------------------ main
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
-  if (opts.help) {
-    console.log('usage: node tests/envs/run.mjs [--env node,sw,worker,old] [--browser chromium,firefox,webkit] [--case SUBSTRING] [--repeat N] [--dist DIR] [--strict] [--verbose]');
-    return;
-  }
+  const opts = parseOptions();
+  pageErrors = new PageErrors(KNOWN_BUGS, { strict: opts.strict });
   const started = Date.now();
   fs.mkdirSync(outDir, { recursive: true });
   const dist = path.join(servedDist, 'index.js');
@@ -420,16 +427,13 @@ async function main() {
     result('no environment requested a .wasm file or fell back to the JavaScript core (the inlined wasm ran everywhere)', fetched.length === 0, `requested: ${fetched.join(', ')}`);
   }
 
-  for (const bug of KNOWN_BUGS) {
-    const seen = knownSeen.get(bug.id);
-    if (seen) console.log(`known library bug ${opts.strict ? 'FAILED' : 'tolerated'} in ${seen.length} case runs (${bug.id}): ${bug.what}\n  in: ${seen.join('; ')}`);
-  }
+  pageErrors.report(result);
   if (matrix.size) {
     console.log('matrix (environment × transport: passed/failed):');
     for (const [cell, m] of [...matrix].sort()) console.log(`  ${cell.padEnd(44)} ${m.pass}/${m.fail}${m.fail ? '  FAIL' : ''}`);
   }
-  fs.writeFileSync(path.join(outDir, 'report.json'), JSON.stringify({ report, knownBugs: Object.fromEntries(knownSeen) }, null, 1));
+  fs.writeFileSync(path.join(outDir, 'report.json'), JSON.stringify({ report, knownBugs: Object.fromEntries([...pageErrors.seen].map(([k, v]) => [k, [...v]])) }, null, 1));
   console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s; report: ${path.relative(root, path.join(outDir, 'report.json'))}`);
 }
 
-await runSuite(main, { result, tally: () => ({ passed, failed }) });
+await runSuite(main, { result, tally: () => ({ passed, failed }), plan });

@@ -1,7 +1,7 @@
 // Loaded last by the pages of tests/legacy/. With ?case=NAME&base=ORIGIN&report=KEY it runs that
 // case of cases.js by itself once the page is set up, and reports what happened to the test
 // server (POST /status?code=204&key=KEY; the runner reads the body from the server's log):
-//   { error, log, env: { notStripped, wasmAllowed, hasLegacy, polyfilled, changes, reappeared },
+//   { error, log, env: { notStripped, wasmAllowed, hasLegacy, caseNames, polyfilled, changes, reappeared },
 //     after: { changes, reappeared }, pageErrors }
 // (changes/reappeared: what globals.js and strip.js saw changed of the page's globals, once the
 // page was set up and after the case; null where the page has no globals.js)
@@ -48,6 +48,7 @@
         notStripped: window.notStripped || [],
         wasmAllowed: window.wasmAllowed,
         hasLegacy: typeof window.EventSourceWasm === 'function',
+        caseNames: window.caseNames || null,
         polyfilled: typeof window.EventSourceWasm === 'function' && window.EventSource === window.EventSourceWasm,
         changes: seen.changes,
         reappeared: seen.reappeared,

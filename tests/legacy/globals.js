@@ -21,8 +21,19 @@
     for (var i = 0; i < keys.length; i++) props.push({ key: keys[i], d: describe(object, keys[i]) });
     return props;
   }
+  // WebKit gives a WebIDL FrozenArray attribute of a constructor (PerformanceObserver's static
+  // supportedEntryTypes) as a data property that is a new frozen array at each read: such a
+  // value is the same when its elements are.
+  var isArray = Array.isArray;
+  var isFrozen = Object.isFrozen;
+  function sameValue(a, b) {
+    if (same(a, b)) return true;
+    if (!isArray(a) || !isArray(b) || !isFrozen(a) || !isFrozen(b) || a.length !== b.length) return false;
+    for (var i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+    return true;
+  }
   function sameDescriptor(a, b) {
-    return same(a.value, b.value) && a.get === b.get && a.set === b.set && a.writable === b.writable &&
+    return sameValue(a.value, b.value) && a.get === b.get && a.set === b.set && a.writable === b.writable &&
       a.enumerable === b.enumerable && a.configurable === b.configurable;
   }
 

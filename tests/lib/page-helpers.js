@@ -20,12 +20,18 @@ export const show = (v) => {
   }
 };
 
+let checks = 0;
+/** How many assertions (assert, eq) ran so far: a case that ran none checked nothing. */
+export const assertions = () => checks;
+
 export function assert(cond, message) {
+  checks += 1;
   if (!cond) throw new AssertionError(message);
 }
 
 /** Deep equality through JSON (all our values are plain data). */
 export function eq(actual, expected, message) {
+  checks += 1;
   const a = show(actual);
   const e = show(expected);
   if (a !== e) throw new AssertionError(`${message}:\n    expected ${e}\n    actual   ${a}`);

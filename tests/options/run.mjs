@@ -20,7 +20,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, withTimeout } from '../lib/browsers.mjs';
-import { cleanups, deadOrigin, runSuite } from '../lib/runner.mjs';
+import { commandLine, oneOf } from '../lib/args.mjs';
+import { cleanups, deadOrigin, PageErrors, Plan, runSuite } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,48 +30,43 @@ let distDir = path.join(root, 'dist'); // --dist DIR serves another build (a mut
 const libDir = path.join(root, 'tests', 'lib');
 const CASE_TIMEOUT = 25_000; // runner side; the page gives up on a case earlier (12 s by default)
 
-// Page errors fail a case, except these known library bugs: each is tolerated, counted and
-// reported at the end (`--strict` fails on them). Delete an entry once the bug is fixed.
+// Page errors fail a case, except known browser bugs listed here, each with the case that shows
+// it still exists (see PageErrors in ../lib/runner.mjs); `--strict` fails on them too. None at
+// present ('fetch-cancel-after-abort', an unhandled AbortError, was a library bug, fixed in 18ba1af
+// before it was listed here).
 const KNOWN_BUGS = [
-  {
-    id: 'fetch-cancel-after-abort',
-    match: /^unhandled rejection: AbortError\b/,
-    what: 'src/transport/fetch.rs run(): when the core refuses a response (HTTP status, content type) or the source is closed, ' +
-      'the request was already aborted by Action::Abort, and `let _ = body.cancel()` / `let _ = reader.cancel()` drop a promise ' +
-      'that rejects with that AbortError → "Uncaught (in promise) AbortError" in the page (also reported by tests/browser/run.mjs).',
-  },
+  // { id, match: /regexp on the page error/, what: 'the browser bug, where it shows', proof: 'case label' }
 ];
-const knownSeen = new Map();
 
 // ------------------------------------------------------------------------------------ arguments
 
-function parseArgs(argv) {
-  const opts = { browsers: [...BROWSERS], case: null, verbose: false, strict: false };
-  for (let i = 0; i < argv.length; i++) {
-    const [name, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
-    const val = () => {
-      const v = inline !== undefined ? inline : argv[++i];
-      if (v === undefined) throw new Error(`${name} needs a value`);
-      return v;
-    };
-    if (name === '--browser') {
-      const b = val();
-      if (!BROWSERS.includes(b)) throw new Error(`--browser must be one of ${BROWSERS.join(', ')}, not ${b}`);
-      opts.browsers = [b];
-    } else if (name === '--case') opts.case = val();
-    else if (name === '--verbose' || name === '-v') opts.verbose = true;
-    else if (name === '--strict') opts.strict = true;
-    else if (name === '--dist') distDir = path.resolve(val());
-    else if (name === '--help' || name === '-h') opts.help = true;
-    else throw new Error(`unknown argument: ${argv[i]}`);
-  }
-  return opts;
+const USAGE = 'node tests/options/run.mjs [--browser chromium|firefox|webkit] [--case SUBSTRING] [--strict] [--verbose] [--dist DIR]';
+
+function parseOptions() {
+  const v = commandLine({
+    name: 'tests/options/run.mjs',
+    usage: USAGE,
+    options: {
+      browser: { type: 'string' },
+      case: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      strict: { type: 'boolean' },
+      dist: { type: 'string' },
+    },
+    check: (o) => {
+      if (o.browser !== undefined) oneOf('--browser', o.browser, BROWSERS);
+    },
+  });
+  if (v.dist !== undefined) distDir = path.resolve(v.dist);
+  return { browsers: v.browser ? [v.browser] : [...BROWSERS], case: v.case ?? null, verbose: !!v.verbose, strict: !!v.strict };
 }
 
 // ------------------------------------------------------------------------------------ reporting
 
 let passed = 0;
 let failed = 0;
+const plan = new Plan();
+let pageErrors = new PageErrors(KNOWN_BUGS);
 const indent = (s, pad) => String(s).split('\n').map((l) => pad + l).join('\n');
 
 function result(label, ok, detail = '', ms) {
@@ -78,20 +74,6 @@ function result(label, ok, detail = '', ms) {
   else failed++;
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${label}${ms !== undefined ? ` (${ms} ms)` : ''}`);
   if (!ok && detail) console.log(indent(detail, '     '));
-}
-
-/** Splits page errors into unknown ones and known library bugs (recorded). */
-function triage(errors, label, strict) {
-  const unknown = [];
-  for (const err of errors || []) {
-    const bug = KNOWN_BUGS.find((k) => k.match.test(err));
-    if (bug) {
-      if (!knownSeen.has(bug.id)) knownSeen.set(bug.id, new Set());
-      knownSeen.get(bug.id).add(label);
-    }
-    if (!bug || strict) unknown.push(err);
-  }
-  return unknown;
 }
 
 // ------------------------------------------------------------------------------------ helpers
@@ -313,9 +295,10 @@ async function runBrowser(driver, env, opts) {
     result(`${b}: load the page and list its cases`, false, e.message);
     return;
   }
-  for (const c of list) {
-    if (c.browsers && !c.browsers.includes(b)) continue;
-    if (opts.case && !c.name.includes(opts.case)) continue;
+  const mine = list.filter((c) => !c.browsers || c.browsers.includes(b));
+  const pageCases = mine.filter((c) => !opts.case || c.name.includes(opts.case));
+  plan.listed(`${b}: the page's cases`, { all: mine.length, selected: pageCases.length });
+  for (const c of pageCases) {
     const label = `${b}: ${c.name}`;
     const started = Date.now();
     let res;
@@ -324,7 +307,7 @@ async function runBrowser(driver, env, opts) {
     } catch (e) {
       res = { ok: false, error: `runner: ${e.message}`, log: [] };
     }
-    const unknown = triage(res.pageErrors, label, opts.strict);
+    const unknown = pageErrors.triage(label, res.pageErrors);
     if (res.ok && unknown.length) {
       res.ok = false;
       res.error = `errors in the page:\n${indent(unknown.join('\n'), '  ')}`;
@@ -333,11 +316,13 @@ async function runBrowser(driver, env, opts) {
     // Long logs (a source reconnecting every 50 ms) are cut in the middle.
     const shown = lines.length > 60 ? [...lines.slice(0, 40), `… ${lines.length - 55} more …`, ...lines.slice(-15)] : lines;
     const detail = res.ok ? '' : `${res.error}\nevents:\n${indent(shown.join('\n') || '(none)', '  ')}`;
+    plan.ran(`${b}: the page's cases`);
     result(label, res.ok, detail, Date.now() - started);
     if (res.ok && opts.verbose) console.log(indent((res.log || []).join('\n'), '       '));
   }
-  for (const c of RUNNER_CASES) {
-    if (opts.case && !c.name.includes(opts.case)) continue;
+  const runnerCases = RUNNER_CASES.filter((c) => !opts.case || c.name.includes(opts.case));
+  plan.listed(`${b}: the runner's cases`, { all: RUNNER_CASES.length, selected: runnerCases.length });
+  for (const c of runnerCases) {
     const label = `${b}: ${c.name}`;
     const started = Date.now();
     let res;
@@ -346,21 +331,19 @@ async function runBrowser(driver, env, opts) {
     } catch (e) {
       res = { ok: false, error: e instanceof Check ? e.message : `runner: ${e.stack || e.message}` };
     }
-    const unknown = triage(res.pageErrors, label, opts.strict);
+    const unknown = pageErrors.triage(label, res.pageErrors);
     if (res.ok && unknown.length) {
       res.ok = false;
       res.error = `errors in the page:\n${indent(unknown.join('\n'), '  ')}`;
     }
+    plan.ran(`${b}: the runner's cases`);
     result(label, res.ok, res.ok ? '' : res.error, Date.now() - started);
   }
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
-  if (opts.help) {
-    console.log('usage: node tests/options/run.mjs [--browser chromium|firefox|webkit] [--case SUBSTRING] [--strict] [--verbose] [--dist DIR]');
-    return;
-  }
+  const opts = parseOptions();
+  pageErrors = new PageErrors(KNOWN_BUGS, { strict: opts.strict });
   const started = Date.now();
   if (!fs.existsSync(path.join(distDir, 'index.js'))) {
     result('dist/index.js exists (run `npm run build` first)', false);
@@ -383,11 +366,8 @@ async function main() {
     }
     console.log(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  for (const bug of KNOWN_BUGS) {
-    const seen = knownSeen.get(bug.id);
-    if (seen) console.log(`known library bug ${opts.strict ? 'FAILED' : 'tolerated'} in ${seen.size} cases (${bug.id}): ${bug.what}`);
-  }
+  pageErrors.report(result);
   console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-await runSuite(main, { result, tally: () => ({ passed, failed }) });
+await runSuite(main, { result, tally: () => ({ passed, failed }), plan });

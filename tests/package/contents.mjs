@@ -8,6 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commandLine } from '../lib/args.mjs';
+
+commandLine({ name: 'tests/package/contents.mjs', usage: 'node tests/package/contents.mjs', options: {} }); // no options: anything given is a mistake
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 let passed = 0;

@@ -8,8 +8,9 @@
 // directory; launches Debian's Chromium through playwright-core (with --expose-gc and precise
 // memory info for the memory cases); lists the cases of page.html and runs each case × transport
 // in a fresh page.
-// Every check a case records is one test. Page errors fail the case, except known library bugs,
-// which are tolerated and reported (`--strict` fails on them).
+// Every check a case records is one test; a case that records none fails, and so does a run in
+// which fewer cases ran than the filters select. Page errors fail the case, except known browser
+// bugs listed with the case that shows them (none at present; `--strict` fails on them too).
 // Artefacts: test-output/reliability/report.json. Exit code 1 on any failure; the last line of
 // output is exactly `N passed, M failed`.
 
@@ -18,7 +19,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, withTimeout } from '../lib/browsers.mjs';
-import { cleanups, runSuite } from '../lib/runner.mjs';
+import { commandLine, oneOf } from '../lib/args.mjs';
+import { cleanups, PageErrors, Plan, runSuite } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,31 +34,32 @@ const CASE_TIMEOUT = 90_000;
 // window.gc(), and performance.memory without its coarse quantisation.
 const EXTRA_ARGS = ['--js-flags=--expose-gc', '--enable-precise-memory-info'];
 
-// Page errors that are known library bugs: tolerated (unless --strict), counted and reported.
-// Each entry: { id, match: /regexp on the page error/, what: 'file, cause' }. Delete an entry once
-// the bug is fixed. (tests/browser/run.mjs tolerates 'fetch-cancel-after-abort', an unhandled
-// AbortError from src/transport/fetch.rs; it has not shown up in these cases, so it is not listed.)
-const KNOWN_BUGS = [];
+// Page errors fail the case, except known browser bugs listed here, each with the case that shows
+// it still exists (see PageErrors in ../lib/runner.mjs); `--strict` fails on them too. None at
+// present.
+const KNOWN_BUGS = [
+  // { id, match: /regexp on the page error/, what: 'the browser bug, where it shows', proof: 'case label' }
+];
 
 // ------------------------------------------------------------------------------------ arguments
 
-function parseArgs(argv) {
-  const opts = { case: null, transport: null, strict: false, verbose: false };
-  for (let i = 0; i < argv.length; i++) {
-    const [name, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
-    const val = () => {
-      const v = inline !== undefined ? inline : argv[++i];
-      if (v === undefined) throw new Error(`${name} needs a value`);
-      return v;
-    };
-    if (name === '--case') opts.case = val();
-    else if (name === '--transport') opts.transport = val();
-    else if (name === '--strict') opts.strict = true;
-    else if (name === '--verbose' || name === '-v') opts.verbose = true;
-    else if (name === '--help' || name === '-h') opts.help = true;
-    else throw new Error(`unknown argument: ${argv[i]}`);
-  }
-  return opts;
+const USAGE = 'node tests/reliability/run.mjs [--case SUBSTRING] [--transport fetch|xhr|native] [--strict] [--verbose]';
+
+function parseOptions() {
+  const v = commandLine({
+    name: 'tests/reliability/run.mjs',
+    usage: USAGE,
+    options: {
+      case: { type: 'string' },
+      transport: { type: 'string' },
+      strict: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+    },
+    check: (o) => {
+      if (o.transport !== undefined) oneOf('--transport', o.transport, ['fetch', 'xhr', 'native']);
+    },
+  });
+  return { case: v.case ?? null, transport: v.transport ?? null, strict: !!v.strict, verbose: !!v.verbose };
 }
 
 // ------------------------------------------------------------------------------------ reporting
@@ -64,7 +67,7 @@ function parseArgs(argv) {
 let passed = 0;
 let failed = 0;
 const report = [];
-const knownSeen = new Map();
+const plan = new Plan();
 const indent = (s, pad = '     ') => String(s).split('\n').map((l) => pad + l).join('\n');
 
 function result(label, ok, detail = '', extra = {}) {
@@ -114,11 +117,8 @@ async function serverChecks(server) {
 // ------------------------------------------------------------------------------------ the run
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
-  if (opts.help) {
-    console.log('usage: node tests/reliability/run.mjs [--case SUBSTRING] [--transport fetch|xhr|native] [--strict] [--verbose]');
-    return;
-  }
+  const opts = parseOptions();
+  const pageErrors = new PageErrors(KNOWN_BUGS, { strict: opts.strict });
   const started = Date.now();
   fs.mkdirSync(outDir, { recursive: true });
   if (!fs.existsSync(path.join(distDir, 'index.js'))) {
@@ -154,53 +154,45 @@ async function main() {
     await page.close();
   }
 
-  for (const c of list) {
-    if (opts.case && !c.name.includes(opts.case)) continue;
-    for (const transport of c.transports) {
-      if (opts.transport && transport !== opts.transport) continue;
-      const label = `${c.name} [${transport}]`;
-      const t0 = Date.now();
-      let res;
-      let page;
-      let state = { crashed: false };
-      try {
-        ({ page, state } = await open(`${c.name}-${transport}`));
-        res = await withTimeout(page.evaluate(([n, tr]) => window.__run(n, tr), [c.name, transport]), CASE_TIMEOUT, label);
-        // The tab must still be alive and responsive after the case.
-        const alive = await withTimeout(page.evaluate(() => 6 * 7), 5000, 'liveness probe');
-        if (alive !== 42) throw new Error('the page did not answer the liveness probe');
-      } catch (e) {
-        res = { ...(res || {}), checks: res ? res.checks : [], error: `${state.crashed ? 'THE TAB CRASHED. ' : ''}runner: ${e.message}` };
-      } finally {
-        if (page) await page.close().catch(() => {});
-      }
-      const ms = Date.now() - t0;
-      const unknown = [];
-      for (const err of res.pageErrors || []) {
-        const bug = KNOWN_BUGS.find((k) => k.match.test(err));
-        if (bug) {
-          if (!knownSeen.has(bug.id)) knownSeen.set(bug.id, new Set());
-          knownSeen.get(bug.id).add(label);
-        }
-        if (!bug || opts.strict) unknown.push(err);
-      }
-      for (const check of res.checks || []) result(`${label} ${check.name}`, check.ok, check.detail, { case: c.name, transport });
-      if (res.error || unknown.length) {
-        const detail = [res.error, unknown.length ? `errors in the page:\n${indent(unknown.join('\n'), '  ')}` : '',
-          res.log ? `events:\n${res.log.map((l) => `  ${l.url}\n${indent(l.events.join('\n'), '    ')}`).join('\n')}` : ''].filter(Boolean).join('\n');
-        result(`${label}: the case ran to its end without page errors`, false, detail, { case: c.name, transport });
-      }
-      const info = res.info && Object.keys(res.info).length ? ` ${JSON.stringify(res.info)}` : '';
-      console.log(`     ${label}: ${ms} ms${info}`);
-      report.push({ case: c.name, transport, ms, info: res.info });
+  const runs = list.flatMap((c) => c.transports.map((transport) => ({ c, transport })));
+  const selected = runs.filter(({ c, transport }) => (!opts.case || c.name.includes(opts.case)) && (!opts.transport || transport === opts.transport));
+  plan.listed('the cases of page.html × transports', { all: runs.length, selected: selected.length });
+  for (const { c, transport } of selected) {
+    const label = `${c.name} [${transport}]`;
+    const t0 = Date.now();
+    let res;
+    let page;
+    let state = { crashed: false };
+    try {
+      ({ page, state } = await open(`${c.name}-${transport}`));
+      res = await withTimeout(page.evaluate(([n, tr]) => window.__run(n, tr), [c.name, transport]), CASE_TIMEOUT, label);
+      // The tab must still be alive and responsive after the case.
+      const alive = await withTimeout(page.evaluate(() => 6 * 7), 5000, 'liveness probe');
+      if (alive !== 42) throw new Error('the page did not answer the liveness probe');
+    } catch (e) {
+      res = { ...(res || {}), checks: res ? res.checks : [], error: `${state.crashed ? 'THE TAB CRASHED. ' : ''}runner: ${e.message}` };
+    } finally {
+      if (page) await page.close().catch(() => {});
     }
+    const ms = Date.now() - t0;
+    const unknown = pageErrors.triage(label, res.pageErrors);
+    plan.ran('the cases of page.html × transports');
+    for (const check of res.checks || []) result(`${label} ${check.name}`, check.ok, check.detail, { case: c.name, transport });
+    if (res.error || unknown.length) {
+      const detail = [res.error, unknown.length ? `errors in the page:\n${indent(unknown.join('\n'), '  ')}` : '',
+        res.log ? `events:\n${res.log.map((l) => `  ${l.url}\n${indent(l.events.join('\n'), '    ')}`).join('\n')}` : ''].filter(Boolean).join('\n');
+      result(`${label}: the case ran to its end without page errors`, false, detail, { case: c.name, transport });
+    } else if (!(res.checks || []).length) {
+      // A case that checks nothing would pass unseen: it fails instead.
+      result(`${label}: the case recorded at least one check`, false, 'it ended without an error and without a check');
+    }
+    const info = res.info && Object.keys(res.info).length ? ` ${JSON.stringify(res.info)}` : '';
+    console.log(`     ${label}: ${ms} ms${info}`);
+    report.push({ case: c.name, transport, ms, info: res.info });
   }
-  for (const bug of KNOWN_BUGS) {
-    const seen = knownSeen.get(bug.id);
-    if (seen) console.log(`known library bug ${opts.strict ? 'FAILED' : 'tolerated'} in ${seen.size} case runs (${bug.id}): ${bug.what}\n  seen in: ${[...seen].join(', ')}`);
-  }
-  fs.writeFileSync(path.join(outDir, 'report.json'), JSON.stringify({ report, knownBugs: Object.fromEntries([...knownSeen].map(([k, v]) => [k, [...v]])) }, null, 1));
+  pageErrors.report(result);
+  fs.writeFileSync(path.join(outDir, 'report.json'), JSON.stringify({ report, knownBugs: Object.fromEntries([...pageErrors.seen].map(([k, v]) => [k, [...v]])) }, null, 1));
   console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s; report: ${path.relative(root, path.join(outDir, 'report.json'))}`);
 }
 
-await runSuite(main, { result, tally: () => ({ passed, failed }) });
+await runSuite(main, { result, tally: () => ({ passed, failed }), plan });

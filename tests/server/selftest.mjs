@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Self-test of tests/server/sse-server.mjs. Node built-ins only.  Run: node tests/server/selftest.mjs
-// Exits 0 when every check passed, 1 otherwise.
+// Exits 0 when every check passed, 1 otherwise (also when a test records no check, or none ran).
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -360,6 +360,27 @@ test('OPTIONS: 405, no CORS headers, logged', async () => {
   eq(log[0].headers['access-control-request-method'], 'GET', 'preflight headers logged');
 });
 
+test('HEAD probe: no step taken; on /seq after a net step, a socket closed before any byte', async () => {
+  const outcome = (p, init) => fetch(u(p), init).then(async (r) => `${r.status} ${(await r.arrayBuffer()).byteLength}`, (e) => `error ${e.name}`);
+  const url = '/seq?steps=end,net&n=1&hold=0&key=hp';
+  eq(await outcome(url, { method: 'HEAD' }), '200 0', 'HEAD before any step: 200, no body');
+  eq(await outcome(url), '200 ' + 'id: 1\ndata: tick 1\n\n'.length, 'GET: the first step (end) all the same');
+  eq(await outcome(url), 'error TypeError', 'GET: the net step is a network error');
+  // Raw, since what counts is that no byte comes: WebKit takes the net step's broken head for a
+  // valid answer to a HEAD.
+  const raw = await new Promise((resolve, reject) => {
+    const sock = net.connect(Number(new URL(BASE).port), '127.0.0.1', () => sock.write(`HEAD ${url} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
+    let got = '';
+    sock.setEncoding('latin1').on('data', (c) => { got += c; });
+    sock.on('error', () => {}).on('close', () => resolve(got));
+    setTimeout(() => { sock.destroy(); reject(new Error('the socket stayed open 2 s')); }, 2000).unref();
+  });
+  eq(raw, '', 'HEAD after the net step: the socket closed before any byte');
+  const log = await getJson('/log?key=hp');
+  eq(log.filter((e) => e.method === 'GET').map((e) => e.step), ['end', 'net'], 'the GETs took the steps');
+  check(log.filter((e) => e.method === 'HEAD').every((e) => e.step === undefined), 'no HEAD took a step', JSON.stringify(log));
+});
+
 test('log: clear, control endpoints not logged, 404, page', async () => {
   await (await fetch(u('/stream?n=1&interval=0&close=1&key=lg'))).text();
   const a = await fetch(u('/log?key=lg&clear=1'));
@@ -469,6 +490,19 @@ test('CLI: SIGINT; --exit-on-stdin-close', async () => {
   eq(await exitWithin(c.child, 300), 'timeout', 'without the flag stdin close is ignored');
 });
 
+test('CLI: a mistyped flag, a flag without its value, a stray argument: exit 2, the message names it', async () => {
+  for (const [args, named] of [[['--port', '0', '--prots', '1'], "'--prots'"], [['--port'], "'--port <value>'"], [['--port', '0', 'extra'], "'extra'"], [['--port', 'x'], '--port']]) {
+    const child = spawn(process.execPath, [SERVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
+    child.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
+    const code = await exitWithin(child, 3000);
+    eq([code, out], [2, ''], `${args.join(' ')}: exit code, nothing on stdout (no LISTENING)`);
+    check(err.includes(named) && err.includes('usage:'), `${args.join(' ')}: stderr names ${named} and shows the usage`, err);
+  }
+});
+
 test('startServer: close() ends idle streams promptly', async () => {
   const srv = await startServer({ port: 0 });
   const ac = new AbortController();
@@ -491,11 +525,15 @@ console.log(`selftest: server at ${BASE}`);
 const t0 = Date.now();
 for (const { name, fn } of tests) {
   const before = failures;
+  const checksBefore = passes + failures;
   const ts = Date.now();
   try { await fn(); }
   catch (e) { failures++; console.error(`  FAIL: threw ${e && e.stack}`); }
+  // A test that checks nothing would pass unseen.
+  if (passes + failures === checksBefore) { failures++; console.error('  FAIL: the test recorded no check'); }
   console.log(`${failures === before ? 'ok  ' : 'FAIL'} ${name} (${Date.now() - ts} ms)`);
 }
+if (!tests.length || passes === 0) { failures++; console.error('  FAIL: no test passed a check'); }
 await srv.close();
 clearTimeout(watchdog);
 console.log(`selftest: ${passes} checks passed, ${failures} failed, ${tests.length} tests, ${Date.now() - t0} ms`);

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const HOST = '127.0.0.1';
 const CHUNK_64K = Buffer.alloc(64 * 1024, 'x');
@@ -251,12 +252,17 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
     if (req.method === 'HEAD') {
       // A client's probe (eventsource-wasm's, after a cross-origin request failed: a no-cors
       // HEAD tells a CORS refusal from a network error): no side effects, no step taken. On
-      // /seq it fails the way the step that just failed did, so that a scripted network error
-      // stays one.
+      // /seq, after a `net` step, it fails too, so that a scripted network error stays one: by a
+      // socket closed before any byte, not by `net`'s broken head, which WebKit takes for a
+      // valid answer to a HEAD (and an opaque 200 is "the server is up"). A browser may resend
+      // the probe on such a close: harmless, a HEAD takes no step.
       if (url.pathname === '/seq') {
         const steps = String(ctx.q.steps ?? 'open').split(',').map((x) => x.trim());
         const last = steps[Math.min(steps.length - 1, Math.max(0, (seqCounts.get(ctx.key) ?? 1) - 1))];
-        if (last === 'net') return brokenResponse(ctx);
+        if (last === 'net') {
+          (ctx.res.socket || ctx.req.socket).destroy();
+          return;
+        }
       }
       ctx.res.writeHead(200, { ...corsHeaders(ctx), 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
       ctx.res.end();
@@ -942,29 +948,33 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
 
 // ---------------------------------------------------------------- CLI
 
-function parseArgs(argv) {
-  const opts = { port: 0, ports: 0, exitOnStdinClose: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [name, inline] = a.includes('=') ? a.split(/=(.*)/s) : [a, undefined];
-    const val = () => (inline !== undefined ? inline : argv[++i]);
-    if (name === '--port') opts.port = int(val(), NaN);
-    else if (name === '--ports') opts.ports = int(val(), NaN);
-    else if (name === '--exit-on-stdin-close') opts.exitOnStdinClose = true;
-    else if (name === '--help' || name === '-h') opts.help = true;
-    else throw new Error(`unknown argument: ${a}`);
-  }
-  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error('--port needs 0..65535');
-  if (!Number.isInteger(opts.ports) || opts.ports < 0 || opts.ports > 100) throw new Error('--ports needs 0..100');
+const USAGE = 'usage: node tests/server/sse-server.mjs --port 0 [--ports N] [--exit-on-stdin-close]';
+
+/** The command line, by node:util's parseArgs in strict mode: an unknown flag is an error. */
+function parseOptions(args) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '0' },
+      ports: { type: 'string', default: '0' },
+      'exit-on-stdin-close': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const opts = { port: int(values.port, NaN), ports: int(values.ports, NaN), exitOnStdinClose: values['exit-on-stdin-close'], help: values.help };
+  if (!/^\d+$/.test(values.port) || !Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error('--port needs 0..65535');
+  if (!/^\d+$/.test(values.ports) || !Number.isInteger(opts.ports) || opts.ports < 0 || opts.ports > 100) throw new Error('--ports needs 0..100');
   return opts;
 }
 
 async function main() {
   let opts;
-  try { opts = parseArgs(process.argv.slice(2)); }
-  catch (e) { process.stderr.write(`sse-server: ${e.message}\n`); process.exit(2); }
+  try { opts = parseOptions(process.argv.slice(2)); }
+  catch (e) { process.stderr.write(`sse-server: ${e.message}\n${USAGE}\n`); process.exit(2); }
   if (opts.help) {
-    process.stderr.write('usage: node tests/server/sse-server.mjs --port 0 [--ports N] [--exit-on-stdin-close]\n');
+    process.stderr.write(`${USAGE}\n`);
     process.exit(0);
   }
   const srv = await startServer({ port: opts.port, ports: opts.ports });
