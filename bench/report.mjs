@@ -166,11 +166,14 @@ export function formatReport({ meta, runs, workloads, clients, startupClients, t
   for (const s of sizes) out.push(`| ${s.label} | ${s.files.map((f) => `\`${f}\``).join(', ')} | ${fmtBytes(s.min)} | ${fmtBytes(s.gzip)} |`);
   out.push('');
   if (build) {
-    // What `npm run build` measured and checked (pkg/sizes.json): each file against its budget.
-    out.push('### The package\'s files against their budgets (`npm run build`, gzip -9)', '');
-    out.push('| file | raw | gzip | budget |', '|---|--:|--:|--:|');
-    for (const [name, f] of Object.entries(build.files)) out.push(`| ${name} | ${fmtBytes(f.raw)} | ${fmtBytes(f.gzip)} | ${fmtBytes(f.budget)} ${f.gzip <= f.budget ? '✅' : '❌'} |`);
-    for (const [name, f] of Object.entries(build.lazy || {})) out.push(`| ${name} (loaded on first use) | ${fmtBytes(f.raw)} | ${fmtBytes(f.gzip)} | – |`);
+    // What `npm run build` measured (pkg/sizes.json): each file against the budget the build
+    // enforces (a ceiling against growth) and #17's target.
+    out.push('### The package\'s files (`npm run build`, gzip -9): the budget the build enforces, #17\'s target', '');
+    out.push('| file | raw | gzip | budget | target |', '|---|--:|--:|--:|--:|');
+    for (const [name, f] of Object.entries(build.files)) {
+      out.push(`| ${name} | ${fmtBytes(f.raw)} | ${fmtBytes(f.gzip)} | ${fmtBytes(f.budget)} ${f.gzip <= f.budget ? '✅' : '❌'} | ${fmtBytes(f.target)} ${f.gzip <= f.target ? '✅' : '❌'} |`);
+    }
+    for (const [name, f] of Object.entries(build.lazy || {})) out.push(`| ${name} (loaded on first use) | ${fmtBytes(f.raw)} | ${fmtBytes(f.gzip)} | – | – |`);
     out.push('');
     const b = build.engine.breakdown;
     if (b) {
@@ -237,7 +240,7 @@ export function formatReport({ meta, runs, workloads, clients, startupClients, t
     target(`${LABEL[c]}: heap growth ≤ 1.5× native's (every workload)`, `worst ${fmtRatio(worst[1])} on (${worst[0]})`, rs.every(([, r]) => r <= 1.5));
   }
   if (build) {
-    for (const [name, f] of Object.entries(build.files)) target(`${name} ≤ ${fmtBytes(f.budget)} gzip`, fmtBytes(f.gzip), f.gzip <= f.budget);
+    for (const [name, f] of Object.entries(build.files)) target(`${name} ≤ ${fmtBytes(f.target)} gzip`, fmtBytes(f.gzip), f.gzip <= f.target);
   }
   for (const c of ['esw-native', 'esw-fetch'].filter((x) => start[x] && !start[x].failure)) {
     target(`${LABEL[c]}: the constructor's first call ≤ 1.5 ms`, `${fmtMs(start[c].construct)} ms`, start[c].construct <= 1.5);
