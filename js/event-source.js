@@ -57,7 +57,7 @@ export class EventSourceErrorEvent extends Event {
     details.set(this, [init.reason ?? '', init.status ?? 0, init.statusText ?? '', init.reconnectDelay ?? null, init.message, init.body ?? '', init.headers]);
   }
 
-  /** Why: 'network', 'end-of-stream', 'http-status', 'content-type', 'timeout', 'size-limit', 'gave-up', 'aborted', 'internal' (a bug in this library; this source is closed, others go on), or 'native' (the browser's own class decided and said nothing more). */
+  /** Why: 'network', 'end-of-stream', 'http-status', 'content-type', 'timeout', 'size-limit', 'gave-up', 'aborted', 'cors' (refused by the server's CORS headers), 'url-scheme' (not an http(s) URL), 'not-a-response' (a custom fetch gave no readable response), 'internal' (a bug in this library; this source is closed, others go on), or 'native' (the browser's own class decided and said nothing more). */
   get reason() { return details.get(this)[0]; }
   /** The HTTP status of the response that caused it, or 0. */
   get status() { return details.get(this)[1]; }

@@ -108,6 +108,9 @@ export type ErrorReason =
   | 'size-limit'
   | 'gave-up'
   | 'aborted'
+  | 'cors'
+  | 'url-scheme'
+  | 'not-a-response'
   | 'internal'
   | 'native';
 

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` by the test command: the shipped declarations must type a
 // realistic use of every option, and reject misuse (the @ts-expect-error lines).
-import EventSourceDefault, { EventSource, EventSourceErrorEvent, type EventSourceInit } from 'eventsource-wasm';
+import EventSourceDefault, { EventSource, EventSourceErrorEvent, type ErrorReason, type EventSourceInit } from 'eventsource-wasm';
 
 const init: EventSourceInit = {
   transport: 'fetch',
@@ -75,4 +75,11 @@ new EventSource('/x', { errorBody: '4k' });
 // @ts-expect-error: the body is read-only
 made.body = '';
 
-void readyState, transport, stream, consume, EventSource.CLOSED;
+// Every reason the class gives, no more and no fewer (a missing key and an unknown one both fail).
+const advice: Record<ErrorReason, string> = {
+  network: 'retrying', 'end-of-stream': 'retrying', 'http-status': 'check the status', 'content-type': 'check the server',
+  timeout: 'retrying', 'size-limit': 'raise maxEventSize', 'gave-up': 'reload', aborted: 'reload', cors: 'fix the CORS headers',
+  'url-scheme': 'use http(s)', 'not-a-response': 'fix the custom fetch', internal: 'report a bug', native: 'see the console',
+};
+
+void readyState, transport, stream, consume, EventSource.CLOSED, advice;
