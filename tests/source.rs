@@ -443,3 +443,14 @@ fn hosts_the_url_standard_refuses_are_told() {
         assert!(valid_host(good), "{good}");
     }
 }
+
+#[test]
+fn the_hosts_lifecycle_codes_are_the_happenings_discriminants() {
+    for code in 0..6 {
+        let what = Happening::from_code(code).expect("codes 0 to 5 are happenings");
+        assert_eq!(what as u32, code);
+    }
+    assert_eq!(Happening::from_code(4), Some(Happening::Freeze));
+    assert_eq!(Happening::from_code(6), None, "an unknown code is ignored, not a panic");
+    assert_eq!(Happening::from_code(u32::MAX), None);
+}

@@ -716,15 +716,7 @@ mod web {
         }
 
         fn on_lifecycle(self: &Rc<Self>, what: u32) {
-            let what = match what {
-                0 => Happening::Online,
-                1 => Happening::PageShow,
-                2 => Happening::Hidden,
-                3 => Happening::Visible,
-                4 => Happening::Freeze,
-                5 => Happening::Resume,
-                _ => return,
-            };
+            let Some(what) = Happening::from_code(what) else { return };
             self.entry(|d| {
                 let t = now();
                 if let Some(source) = d.engine.borrow_mut().as_mut() {

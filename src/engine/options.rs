@@ -73,7 +73,8 @@ pub enum Credentials {
 /// Where the last event ID travels on a reconnect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LastEventIdIn {
-    /// The header same-origin, the query cross-origin (no CORS preflight). The default.
+    /// The header; cross-origin, the query once a CORS preflight refused the header (or from
+    /// the start where the host cannot tell a refusal from a network error). The default.
     Auto,
     /// The standard's `Last-Event-ID` header.
     Header,

@@ -159,6 +159,22 @@ pub enum Happening {
     Resume = 5,
 }
 
+impl Happening {
+    /// The happening numbered `code`, as its discriminant: the numbers js/host.js's lifecycle
+    /// listener reports to both faces.
+    pub fn from_code(code: u32) -> Option<Happening> {
+        const ALL: [Happening; 6] = [
+            Happening::Online,
+            Happening::PageShow,
+            Happening::Hidden,
+            Happening::Visible,
+            Happening::Freeze,
+            Happening::Resume,
+        ];
+        ALL.get(code as usize).copied()
+    }
+}
+
 /// What a response says, as far as the source cares.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ResponseInfo<'a> {

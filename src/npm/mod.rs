@@ -464,15 +464,9 @@ pub unsafe extern "C" fn esw_tick(handle: *mut Source, now: f64) {
 /// As [`esw_free`].
 #[no_mangle]
 pub unsafe extern "C" fn esw_lifecycle(handle: *mut Source, now: f64, what: u32) {
-    let what = match what {
-        0 => Happening::Online,
-        1 => Happening::PageShow,
-        2 => Happening::Hidden,
-        3 => Happening::Visible,
-        4 => Happening::Freeze,
-        _ => Happening::Resume,
-    };
-    source(handle).on_lifecycle(now as u64, what);
+    if let Some(what) = Happening::from_code(what) {
+        source(handle).on_lifecycle(now as u64, what);
+    }
 }
 
 /// `close()`: poll for the abort it may ask for, then free.

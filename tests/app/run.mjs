@@ -25,7 +25,7 @@ import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import esbuild from 'esbuild';
 import { ChromiumSession, FirefoxSession, withTimeout } from '../lib/browsers.mjs';
-import { cleanups, runSuite } from '../lib/runner.mjs';
+import { Check, check, cleanups, runSuite, same, waitFor } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -55,16 +55,6 @@ function result(label, ok, detail = '') {
   else failed++;
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${label}`);
   if (!ok && detail) console.log(String(detail).split('\n').map((l) => `     ${l}`).join('\n'));
-}
-
-class Check extends Error {}
-function check(cond, message) {
-  if (!cond) throw new Check(message);
-}
-function same(actual, expected, message) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Check(`${message}:\n    expected ${e}\n    actual   ${a}`);
 }
 
 // ------------------------------------------------------------------------------------ build
@@ -196,14 +186,6 @@ class Firefox extends FirefoxSession {
 }
 
 // ------------------------------------------------------------------------------------ cases
-
-async function waitFor(pred, ms, what) {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Check(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const TOKEN = 't0k3n';
 const BODY = '{"prompt":"hello"}';

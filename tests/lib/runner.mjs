@@ -1,5 +1,5 @@
-// Runner plumbing shared by the browser suites: clean-up on exit, an origin where nothing
-// listens, what a run must have run (Plan), page errors and the known bugs a runner may tolerate
+// Runner plumbing shared by the browser suites: clean-up on exit, the runner-side checks
+// (check, same, waitFor), an origin where nothing listens, what a run must have run (Plan), page errors and the known bugs a runner may tolerate
 // (PageErrors), and the end of a run (the last line `N passed, M failed`, exit code 1 on failure,
 // also when nothing ran).
 
@@ -16,6 +16,29 @@ export async function cleanup() {
     } catch {
       /* keep going */
     }
+  }
+}
+
+/** A failed check of the runner's own (its message is the whole story, no stack needed). */
+export class Check extends Error {}
+
+export function check(cond, message) {
+  if (!cond) throw new Check(message);
+}
+
+/** Equal as JSON, or a Check that shows both. */
+export function same(actual, expected, message) {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  if (a !== e) throw new Check(`${message}:\n    expected ${e}\n    actual   ${a}`);
+}
+
+/** Polls a runner-side condition (server state; `pred` may be async) every 20 ms until it holds, or fails after `ms`. */
+export async function waitFor(pred, ms, what) {
+  const deadline = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Check(`timed out after ${ms} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

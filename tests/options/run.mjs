@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, withTimeout } from '../lib/browsers.mjs';
 import { commandLine, oneOf } from '../lib/args.mjs';
-import { cleanups, deadOrigin, PageErrors, Plan, runSuite } from '../lib/runner.mjs';
+import { Check, check, cleanups, deadOrigin, PageErrors, Plan, runSuite, same, waitFor } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -78,26 +78,7 @@ function result(label, ok, detail = '', ms) {
 
 // ------------------------------------------------------------------------------------ helpers
 
-class Check extends Error {}
-function check(cond, message) {
-  if (!cond) throw new Check(message);
-}
-function same(actual, expected, message) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Check(`${message}:\n    expected ${e}\n    actual   ${a}`);
-}
 const consecutive = (ids) => ids.every((v, i) => i === 0 || v === ids[i - 1] + 1);
-
-/** Polls a runner-side condition (server state) every 20 ms until it holds or `ms` pass. */
-async function waitFor(pred, ms, what) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await pred()) return;
-    if (Date.now() > deadline) throw new Check(`timed out after ${ms} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 // ------------------------------------------------------------------------------------ Chromium
 
