@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::Poll;
 
-use eventsource_wasm::api::rust::{Error, EventSource, Message, SseEvent};
+use eventsource_wasm::api::rust::{Error, ErrorReason, EventSource, Message, SseEvent};
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -44,11 +44,11 @@ pub fn in_webkit() -> bool {
 /// The error reason of a streaming transport when the server cuts the connection in the middle
 /// of a chunked body: a network error in Chromium and Firefox; WebKit ends such a body as if it
 /// were complete (fetch: done; XHR: load), so there it is the end of the stream.
-pub fn cut_reason() -> &'static str {
+pub fn cut_reason() -> ErrorReason {
     if in_webkit() {
-        "end-of-stream"
+        ErrorReason::EndOfStream
     } else {
-        "network"
+        ErrorReason::Network
     }
 }
 
