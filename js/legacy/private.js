@@ -185,6 +185,10 @@ var symbolCount = 0;
 function FakeSymbol(description) {
   return '@@' + (description === undefined ? '' : String(description)) + '@' + ++symbolCount;
 }
+// The registry: one key per name (the class's `eventsource` fetch-override marker uses it).
+FakeSymbol['for'] = function (key) {
+  return '@@for:' + String(key);
+};
 FakeSymbol.iterator = '@@iterator';
 FakeSymbol.asyncIterator = '@@asyncIterator';
 FakeSymbol.toStringTag = '@@toStringTag';
