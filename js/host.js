@@ -149,14 +149,18 @@ function viaFetch(state, report, fail, url, method, headers, body, credentials, 
     // An application's fetch may give anything: a response is what has a status and headers.
     const h = response && response.headers;
     if (!h || typeof h.get !== 'function' || typeof response.status !== 'number') return fail(NOT_A_RESPONSE);
+    const stream = response.body;
+    const readable = stream && typeof stream.getReader === 'function';
+    // A 200 is read (if its type is right): without a body to read, it is no response, and
+    // must not be reported as one first (the source would open).
+    if (!readable && response.status === 200) return fail(NOT_A_RESPONSE);
     state.responded = true;
     // (Array.from: an application's response may have headers that are not iterable.)
     if (!report(REPORT_RESPONSE, response.status, response.statusText, h.get('content-type'), h.get('retry-after'), h.get('date'), response.url, () => Array.from(h)) || state.done) {
       // Closed meanwhile, or refused without wanting the body (the engine aborts the request).
       return;
     }
-    const stream = response.body;
-    if (!stream || typeof stream.getReader !== 'function') return fail(NOT_A_RESPONSE);
+    if (!readable) return fail(NOT_A_RESPONSE);
     readBody(state, report, fail, stream);
   }, fail);
 }
@@ -254,8 +258,16 @@ function viaXhr(state, report, fail, url, method, headers, body, credentials) {
   const x = new Xhr();
   let offset = 0;
   let headersSeen = false;
+  // A failed request reaches DONE with status 0 whether the network failed or someone aborted
+  // it (window.stop()); XHR level 2 tells which by the event that follows, `error` or `abort`.
+  const told = 'onerror' in x;
   const detach = () => {
-    x.onreadystatechange = x.onprogress = x.onabort = null;
+    x.onreadystatechange = x.onprogress = x.onabort = x.onerror = null;
+  };
+  const failed = () => {
+    if (told) return; // the `error` or `abort` event decides
+    detach();
+    fail(null);
   };
   state.stop = () => {
     // Handlers go first: abort() fires events synchronously.
@@ -291,11 +303,8 @@ function viaXhr(state, report, fail, url, method, headers, body, credentials) {
     const ready = x.readyState;
     if (ready >= 2 && !headersSeen) {
       const status = x.status;
-      // A network or CORS failure reaches DONE with status 0 and no headers.
-      if (status === 0) {
-        detach();
-        return fail(null);
-      }
+      // A network or CORS failure (or an abort) reaches DONE with status 0 and no headers.
+      if (status === 0) return failed();
       // Firefox (in workers) can show a status with no headers at all when the request has in
       // fact just failed: decide at the next state, where a failure reads status 0.
       const all = x.getAllResponseHeaders();
@@ -316,10 +325,7 @@ function viaXhr(state, report, fail, url, method, headers, body, credentials) {
     if (ready === 3) deliver();
     else if (ready === 4) {
       // A failure mid-body turns the response into a network error, whose status is 0.
-      if (x.status === 0) {
-        detach();
-        fail(null);
-      }
+      if (x.status === 0) failed();
       else if (deliver()) end(REPORT_END);
     }
   };
@@ -329,6 +335,11 @@ function viaXhr(state, report, fail, url, method, headers, body, credentials) {
   // Aborted by someone else than us (window.stop(), say): ours detaches the handlers first.
   x.onabort = () => {
     if (!state.done) end(REPORT_ABORTED);
+  };
+  x.onerror = () => {
+    if (state.done) return;
+    detach();
+    fail(null);
   };
   x.send(body === undefined ? null : body);
 }

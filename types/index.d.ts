@@ -59,7 +59,7 @@ export interface EventSourceInit {
   credentials?: 'omit' | 'same-origin' | 'include';
   /** A fetch to use instead of the global one (fetch transport). */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
-  /** How the last event ID travels on reconnect: 'auto' = header same-origin, query cross-origin. */
+  /** How the last event ID travels on reconnect: 'auto' = the header, moving to the query for good when a cross-origin server refuses its preflight. */
   lastEventIdIn?: 'auto' | 'header' | 'query' | 'both';
   /** Name of the query parameter (default 'lastEventId'). */
   lastEventIdParam?: string;
@@ -108,8 +108,11 @@ export type ErrorReason =
   | 'size-limit'
   | 'gave-up'
   | 'aborted'
+  /** A cross-origin response (or preflight) that CORS refused: the source is closed. */
   | 'cors'
+  /** A URL that cannot be fetched (not http, https, data or blob): the source is closed. */
   | 'url-scheme'
+  /** The `fetch` option gave no response with a readable body: the source is closed. */
   | 'not-a-response'
   | 'internal'
   | 'native';
@@ -138,6 +141,22 @@ export declare class EventSourceErrorEvent extends Event {
   readonly headers: Headers;
   /** The start of a refused response's body, as text (at most `errorBody` bytes); '' for other errors. */
   readonly body: string;
+  /** What happened, as a sentence (as the `eventsource` package's error events tell it). */
+  readonly message: string;
+  /** The HTTP status when a response caused it (as the `eventsource` package's `code`). */
+  readonly code: number | undefined;
+}
+
+declare global {
+  // `Symbol.dispose` and `Disposable` (explicit resource management: `using`), for projects whose
+  // `lib` predates them: the same declarations as TypeScript's lib.esnext.disposable, with which
+  // they merge.
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+  interface Disposable {
+    [Symbol.dispose](): void;
+  }
 }
 
 export interface EventSourceEventMap {
@@ -160,8 +179,23 @@ export declare class EventSource extends EventTarget {
   readonly url: string;
   readonly withCredentials: boolean;
   readonly readyState: 0 | 1 | 2;
-  /** The transport in use (it may change from 'fetch' or 'xhr' to 'longpoll' behind a buffering proxy). */
-  readonly transport: Exclude<Transport, 'auto'>;
+  /** The transport in use (it may change from 'fetch' or 'xhr' to 'longpoll' behind a buffering proxy); 'stream' for a source made by `fromReadableStream`. */
+  readonly transport: Exclude<Transport, 'auto'> | 'stream';
+  /** The last event ID ('' before any): what a reconnect resumes from. */
+  readonly lastEventId: string;
+  /** The reconnection time in milliseconds: the server's last `retry:`, else the default (3000). The native transport cannot see `retry:`. */
+  readonly reconnectionTime: number;
+  /**
+   * An EventSource fed from a stream of bytes (a `fetch()` POST response's body, say) instead of
+   * a request of its own (the coming standard, whatwg/html#12272): `url` 'about:event-stream',
+   * CONNECTING until the first read, then OPEN; the stream's end or error fires one `error` and
+   * closes it (no reconnect). Throws a TypeError for a locked stream.
+   */
+  static fromReadableStream(stream: ReadableStream<Uint8Array>): EventSource;
+  /** Drops what was buffered of an event not yet dispatched (before piping in a new stream); the last event ID stays. */
+  reset(): void;
+  /** `using source = new EventSource(url)` closes it at the end of the block. */
+  [Symbol.dispose](): void;
   onopen: ((this: EventSource, ev: Event) => any) | null;
   onmessage: ((this: EventSource, ev: MessageEvent<string>) => any) | null;
   onerror: ((this: EventSource, ev: EventSourceErrorEvent) => any) | null;

@@ -185,13 +185,13 @@ var symbolCount = 0;
 function FakeSymbol(description) {
   return '@@' + (description === undefined ? '' : String(description)) + '@' + ++symbolCount;
 }
+// The registry: one key per name (the class's `eventsource` fetch-override marker uses it).
+FakeSymbol['for'] = function (key) {
+  return '@@for:' + String(key);
+};
 FakeSymbol.iterator = '@@iterator';
 FakeSymbol.asyncIterator = '@@asyncIterator';
 FakeSymbol.toStringTag = '@@toStringTag';
-// The registry: one key per name, shared by every script that asks for it by that name.
-FakeSymbol['for'] = function (name) {
-  return '@@for:' + String(name);
-};
 var SymbolPrivate = own('Symbol') || FakeSymbol;
 
 // --- Math, as the wasm2js core uses it. Exact for every input (they compute the core's integers).

@@ -259,10 +259,10 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
       if (url.pathname === '/seq') {
         const steps = String(ctx.q.steps ?? 'open').split(',').map((x) => x.trim());
         const last = steps[Math.min(steps.length - 1, Math.max(0, (seqCounts.get(ctx.key) ?? 1) - 1))];
-        if (last === 'net') {
-          (ctx.res.socket || ctx.req.socket).destroy();
-          return;
-        }
+        // Not the malformed head of `net`: WebKit accepts it for a HEAD (it has no body to frame).
+        // A socket closed before any byte fails everywhere; a browser may resend a HEAD so
+        // refused, which takes no step.
+        if (last === 'net') return (ctx.res.socket || ctx.req.socket).destroy();
       }
       ctx.res.writeHead(200, { ...corsHeaders(ctx), 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
       ctx.res.end();
@@ -320,6 +320,8 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
     const ct = ctx.q.ctype !== undefined ? ctx.q.ctype : contentType;
     const headers = { ...corsHeaders(ctx, forceCred), 'Cache-Control': 'no-cache' };
     if (ct !== 'none' && ct !== '') headers['Content-Type'] = ct;
+    // A stream that sets a cookie (tests/conformance/: is it sent on the reconnect?).
+    if (ctx.q.setcookie) headers['Set-Cookie'] = `${ctx.q.setcookie}=1; Path=/; Max-Age=60`;
     res.writeHead(200, headers);
     res.flushHeaders();
     addOpen(key, 1);

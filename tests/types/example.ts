@@ -33,7 +33,7 @@ const init: EventSourceInit = {
 
 const source = new EventSource(new URL('https://example.invalid/stream'), init);
 const readyState: 0 | 1 | 2 = source.readyState;
-const transport: 'native' | 'fetch' | 'xhr' | 'longpoll' = source.transport;
+const transport: 'native' | 'fetch' | 'xhr' | 'longpoll' | 'stream' = source.transport;
 source.onmessage = (event) => {
   const data: string = event.data;
   const id: string = event.lastEventId;
@@ -64,6 +64,26 @@ async function consume(): Promise<string[]> {
   return seen;
 }
 
+source.addEventListener('error', (event) => {
+  const message: string = event.message;
+  const code: number | undefined = event.code;
+  const reason: 'cors' | 'url-scheme' | 'not-a-response' | string = event.reason;
+  void message, code, reason;
+});
+const lastEventId: string = source.lastEventId;
+const reconnectionTime: number = source.reconnectionTime;
+
+// A POST whose response is an event stream, read by the standard's parser.
+async function fromPost(): Promise<void> {
+  const response = await fetch('/chat', { method: 'POST', body: JSON.stringify({ prompt: 'hi' }) });
+  if (!response.body) return;
+  const piped = EventSource.fromReadableStream(response.body);
+  piped.reset();
+  piped[Symbol.dispose]();
+  // @ts-expect-error: a stream of bytes, not of strings
+  EventSource.fromReadableStream(new ReadableStream<string>());
+}
+
 // @ts-expect-error: not a transport
 new EventSource('/x', { transport: 'websocket' });
 // @ts-expect-error: readyState is read-only
@@ -82,4 +102,11 @@ const advice: Record<ErrorReason, string> = {
   'url-scheme': 'use http(s)', 'not-a-response': 'fix the custom fetch', internal: 'report a bug', native: 'see the console',
 };
 
-void readyState, transport, stream, consume, EventSource.CLOSED, advice;
+void readyState, transport, stream, consume, EventSource.CLOSED, advice, lastEventId, reconnectionTime, fromPost;
+
+// `using` closes the source at the end of the block (the declarations bring `Symbol.dispose`
+// where the project's `lib` predates it).
+export function scoped(): number {
+  using source = new EventSource('/scoped');
+  return source.readyState;
+}
