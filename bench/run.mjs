@@ -27,6 +27,7 @@ import { chromium } from 'playwright-core';
 import { startBenchServer } from './server.mjs';
 import { buildWorkload, HASH_SEED, HASH_SOURCE, THROUGHPUT_IDS, WORKLOADS } from './workloads.mjs';
 import { formatReport } from './report.mjs';
+import { staticImports } from '../scripts/static-imports.mjs';
 import { commandLine, count, number, usageOf } from './cli.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -280,10 +281,13 @@ const startupFiles = (client) => {
   const run = runs.find((x) => x.client === client && x.mode === 'startup' && !x.error);
   return run ? run.files : [];
 };
-for (const [client, label, fallback] of [['esw-native', 'eventsource-wasm, ES module entry (wasm inlined)', 'dist/index.js'], ['esw-global', 'eventsource-wasm, classic script', 'dist/eventsource-wasm.global.js']]) {
+for (const [client, label, fallback] of [['esw-native', 'eventsource-wasm, ES module entry and its static imports (wasm inlined)', 'dist/index.js'], ['esw-global', 'eventsource-wasm, classic script', 'dist/eventsource-wasm.global.js']]) {
   // Whatever the start-up page actually fetched (so a wasm split out of the bundle counts too).
+  // (The server tells a run's files by its token, which a module's own imports do not carry: add
+  // them as the page loads them.)
   let files = startupFiles(client);
   if (!files.length) files = [path.join(root, fallback)];
+  files = [...new Set(files.flatMap((f) => (f.endsWith('.js') || f.endsWith('.mjs') ? [...staticImports(f)] : [f])))];
   let raw = 0;
   let min = 0;
   let gzip = 0;

@@ -19,6 +19,7 @@ import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
+import { staticImports } from './static-imports.mjs';
 import { NPM_FEATURES, buildEngine, root, run, writeInline } from './wasm-steps.mjs';
 import { breakdown } from './wasm-breakdown.mjs';
 
@@ -194,15 +195,6 @@ writeFileSync(join(dist, 'eventsource-wasm.legacy.js'), legacyOut.outputFiles[0]
 // imports; the lazy chunks only when it uses sharing or iteration.
 const chunkDir = join(dist, 'chunks');
 const chunks = existsSync(chunkDir) ? readdirSync(chunkDir).map((f) => join(chunkDir, f)) : [];
-const staticImports = (file, seen = new Set()) => {
-  if (seen.has(file)) return seen;
-  seen.add(file);
-  const code = readFileSync(file, 'utf8');
-  for (const m of code.matchAll(/(?:^|[;}\s])import\s*(?:[\w${},\s*]+from\s*)?["']\.{1,2}\/([^"']+)["']/g)) {
-    staticImports(resolve(file, '..', m[1]), seen);
-  }
-  return seen;
-};
 const entryFiles = [...staticImports(join(dist, 'index.js'))];
 const lazyFiles = chunks.filter((f) => !entryFiles.includes(f));
 const KB = 1000;

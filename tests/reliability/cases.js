@@ -97,6 +97,7 @@ class Case {
     this.waiters = new Set();
     this.recs = [];
     this.nkeys = 0;
+    this.keys = [];
     this.t0 = performance.now();
   }
 
@@ -111,7 +112,9 @@ class Case {
 
   key(suffix = '') {
     this.nkeys += 1;
-    return `${RUN}-${this.name}-${this.transport}-${this.nkeys}${suffix}`;
+    const key = `${RUN}-${this.name}-${this.transport}-${this.nkeys}${suffix}`;
+    this.keys.push(key);
+    return key;
   }
 
   /**
@@ -980,11 +983,26 @@ export function installCases(EventSource) {
     } finally {
       t.closeAll();
     }
+    // A case that failed as a whole shows how each source began and how it ended (with the ms
+    // since it was made), and the server's last requests of each key: where a run stalled.
+    const around = (r) => {
+      const all = r.log.map((e) => `${brief(e)} +${e.t}ms`);
+      return all.length <= 60 ? all : [...all.slice(0, 20), `… ${all.length - 60} more …`, ...all.slice(-40)];
+    };
+    const requests = async (key) => {
+      try {
+        const log = await serverLog(key);
+        return log.slice(-6).map((r) => `key …${key.slice(-12)} #${r.seq} ${r.method} conn ${r.conn} from ${r.resumeFrom ?? '-'}: sent ${r.sent ?? '-'}, ${r.outcome ?? 'no end yet'} (+${r.time - log[0].time}ms)`);
+      } catch (e) {
+        return [`${key}: no log (${e && e.message})`];
+      }
+    };
+    const server = error ? (await Promise.all(t.keys.map(requests))).flat() : [];
     return {
       checks: t.checks,
       info: t.info,
       error,
-      log: error ? t.recs.filter((r) => r.log).map((r) => ({ url: r.url, events: seq(r).slice(0, 60) })) : undefined,
+      log: error ? [...t.recs.filter((r) => r.log).map((r) => ({ url: r.url, events: around(r) })), ...(server.length ? [{ url: 'the server saw, last', events: server }] : [])] : undefined,
       pageErrors: [...window.__pageErrors],
       ms: Math.round(performance.now() - t.t0),
     };
