@@ -49,7 +49,7 @@ async fn reconnects_and_resumes_after_a_drop() {
             SseEvent::Message(m) => last = Some(m.last_event_id.clone()),
             SseEvent::Error(e) => {
                 assert!(e.will_reconnect());
-                assert_eq!(e.reason, cut_reason(), "a cut chunked body (see cut_reason)");
+                assert!(is_cut_reason(e.reason), "a cut chunked body: {:?}", e.reason);
                 assert_eq!(e.reconnect_delay, Some(Duration::from_millis(50)), "the server's retry: 50");
                 resume_ids.push(last.clone());
             }

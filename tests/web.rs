@@ -120,7 +120,6 @@ async fn reconnects_after_a_drop_with_the_last_event_id_in_the_query() {
         let expected: Vec<&str> = (0..drops).flat_map(|_| ["open", "error"]).chain(["open"]).collect();
         assert_eq!(kinds, expected, "{t}: {seen:?}");
         let log = request_log(&k).await;
-        assert_eq!(log.len(), drops + 1);
         // Cross-origin, from the runner's page, which is cross-origin isolated: there the library
         // cannot tell a CORS refusal from a network error (a no-cors probe needs the server's
         // Cross-Origin-Resource-Policy), so the id travels in the query from the start, which
@@ -129,7 +128,24 @@ async fn reconnects_after_a_drop_with_the_last_event_id_in_the_query() {
         assert!(raw.iter().all(|m| m == "GET"), "{t}: no preflight, no probe: {raw:?}");
         assert!(log.iter().all(|l| l.method == "GET"), "{log:?}");
         let sent: Vec<Option<String>> = log.iter().map(|l| l.id_query.clone()).collect();
-        assert_eq!(sent, expected_ids, "{t}: the last event ID on each reconnect");
+        if t == Transport::LongPoll && in_webkit() {
+            // WebKit may end a cut body as if it were complete (see is_cut_reason), and a long
+            // poll that ends is no error: such a request starts with no event to mark it. What
+            // holds: at least one request per error, the first without an ID, and every later
+            // one after an ID delivered before it, none before the one before it.
+            assert!(log.len() > drops, "{t}: {} requests, {drops} errors", log.len());
+            assert_eq!(sent[0], None, "{t}: the first request has no ID");
+            let resumed: Vec<u32> =
+                sent[1..].iter().map(|s| s.as_deref().unwrap_or("?").parse().unwrap_or(0)).collect();
+            let ordered = resumed.windows(2).all(|w| w[0] <= w[1]);
+            assert!(
+                ordered && resumed.iter().all(|i| (1..=5).contains(i)),
+                "{t}: the last event ID on each reconnect: {sent:?}"
+            );
+        } else {
+            assert_eq!(log.len(), drops + 1, "{t}: one request per error, and the first");
+            assert_eq!(sent, expected_ids, "{t}: the last event ID on each reconnect");
+        }
         assert!(log.iter().all(|l| l.id_header.is_none()));
     }
 }

@@ -31,7 +31,7 @@ pub fn server_b() -> &'static str {
 
 /// Whether the tests run in WebKit (Safari's engine; here WebKitGTK's MiniBrowser), told by its
 /// user agent (AppleWebKit without Chrome). Its network stack differs from Chromium's and
-/// Firefox's in ways page code sees: see `cut_reason`.
+/// Firefox's in ways page code sees: see `is_cut_reason`.
 pub fn in_webkit() -> bool {
     let ua = Reflect::get(&js_sys::global(), &"navigator".into())
         .and_then(|n| Reflect::get(&n, &"userAgent".into()))
@@ -41,15 +41,12 @@ pub fn in_webkit() -> bool {
     ua.contains("AppleWebKit") && !ua.contains("Chrome")
 }
 
-/// The error reason of a streaming transport when the server cuts the connection in the middle
-/// of a chunked body: a network error in Chromium and Firefox; WebKit ends such a body as if it
-/// were complete (fetch: done; XHR: load), so there it is the end of the stream.
-pub fn cut_reason() -> ErrorReason {
-    if in_webkit() {
-        ErrorReason::EndOfStream
-    } else {
-        ErrorReason::Network
-    }
+/// Whether `reason` is one a streaming transport may give when the server cuts the connection
+/// between two chunks of a chunked body: a network error in Chromium and Firefox. WebKit may also
+/// end such a body as if it were complete (fetch: done; XHR: load), depending on where the cut
+/// meets its read, so there the end of the stream is one too.
+pub fn is_cut_reason(reason: ErrorReason) -> bool {
+    reason == ErrorReason::Network || (in_webkit() && reason == ErrorReason::EndOfStream)
 }
 
 /// A unique key per test, so the server's request log of one test is not another's.
