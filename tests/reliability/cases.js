@@ -242,6 +242,27 @@ async function resumeLog(t, what, key, crossOrigin, { maybe = false } = {}) {
   return dropCarrierFallback(raw);
 }
 
+/**
+ * Waits until each of `runs` ({ key, rec }) has come to rest: the server's last request is one it
+ * did not cut, and the page has had an error for every one it did. The last message may come
+ * before the last cut's error: the event a cut goes through is complete wherever the cut leaves
+ * its blank line ended (a CRLF stream cut between that CR and its LF), so a check made as soon as
+ * the messages are in would race the error and the reconnect.
+ */
+async function atRest(runs, ms) {
+  const end = performance.now() + ms;
+  for (;;) {
+    let rest = true;
+    for (const r of runs) {
+      const log = dropCarrierFallback(await serverLog(r.key));
+      if (!log.length || log.at(-1).outcome || count(r.rec, 'error') + 1 !== log.length) rest = false;
+    }
+    if (rest) return;
+    if (performance.now() > end) throw new Error(`timed out after ${ms} ms waiting for every stream to come to rest`);
+    await quiet(50);
+  }
+}
+
 // ------------------------------------------------------------------------------------ the cases
 
 const FX = ['fetch', 'xhr'];
@@ -734,7 +755,7 @@ function defineCases(EventSource) {
     const started = performance.now();
     await t.until(() => runs.every((r) => count(r.rec, 'message') >= 200), 30_000, '200 messages on both');
     t.info.ms = Math.round(performance.now() - started);
-    await quiet(0);
+    await atRest(runs, 10_000);
     t.closeAll();
     for (const r of runs) {
       const log = await resumeLog(t, r.what, r.key, r.origin !== A);
