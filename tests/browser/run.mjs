@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, withTimeout } from '../lib/browsers.mjs';
+import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, startDriver, withTimeout } from '../lib/browsers.mjs';
 import { commandLine, integer, oneOf } from '../lib/args.mjs';
 import { cleanup, cleanups, deadOrigin, PageErrors, Plan } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
@@ -281,12 +281,7 @@ const DRIVERS = { chromium: ChromiumDriver, firefox: webDriverDriver(FirefoxSess
 
 async function runBrowser(driver, { A, B, dead, opts, bundles }) {
   const b = driver.name;
-  try {
-    await withTimeout(driver.start(), 60_000, `starting ${b}`);
-  } catch (e) {
-    result(`${b}: start the browser`, false, e.stack || e.message);
-    return;
-  }
+  if (!(await startDriver(driver, b, result))) return;
   const runId = `${b}-${Date.now().toString(36)}`;
   for (const page of PAGES) {
     if (opts.page && page.id !== opts.page) continue;

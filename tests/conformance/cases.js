@@ -17,7 +17,7 @@
 // (a fetch the library cannot see, for /log and /open), context ('window', 'worker', 'shared',
 // 'legacy'), browser, stop (window.stop, or null), takeErrors }.
 
-import { AssertionError, show, waitUntil } from '../lib/page-helpers.js';
+import { ask, AssertionError, show, waitUntil } from '../lib/page-helpers.js';
 
 /** Waiting for something *not* to happen cannot be event-driven: the only sleep. */
 const quiet = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -888,14 +888,6 @@ export function serve(target, suite, info) {
   if (typeof target.start === 'function') target.start();
 }
 
-/** The page's side of `serve`: one request to a worker (or a shared worker's port). */
-export function ask(target, message) {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = (e) => {
-      channel.port1.close();
-      resolve(e.data);
-    };
-    target.postMessage(message, [channel.port2]);
-  });
-}
+// The page's side of `serve` (one request to a worker, or a shared worker's port): the shared
+// helper, exported here for the suite's pages.
+export { ask };

@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, withTimeout } from '../lib/browsers.mjs';
+import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, startDriver, withTimeout } from '../lib/browsers.mjs';
 import { cleanups, deadOrigin, runSuite } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 
@@ -145,12 +145,7 @@ function mark(rule, cell, state) {
 
 async function runBrowser(driver, { A, B, dead, opts }) {
   const b = driver.name;
-  try {
-    await withTimeout(driver.start(), 60_000, `starting ${b}`);
-  } catch (e) {
-    result(`${b}: start the browser`, false, e.stack || e.message);
-    return;
-  }
+  if (!(await startDriver(driver, b, result))) return;
   const described = new Set();
   const query = `b=${encodeURIComponent(B)}&dead=${encodeURIComponent(dead)}&browser=${b}`;
   try {

@@ -13,7 +13,7 @@
 // delete the global one before the library loads. `takeErrors()` returns (and clears) the
 // uncaught errors / unhandled rejections the host has seen since the last call.
 
-import { AssertionError, assert, assertions, dropCarrierFallback, eq, show, waitUntil } from '../lib/page-helpers.js';
+import { ask, AssertionError, assert, assertions, dropCarrierFallback, eq, show, waitUntil } from '../lib/page-helpers.js';
 
 /** Waiting for the absence of something cannot be event-driven: this is the only sleep. */
 const quiet = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -693,14 +693,6 @@ export function serveSuite(scope, suite, info = {}) {
   });
 }
 
-/** The page side of serveSuite: sends one request to `target` (a Worker or ServiceWorker). */
-export function ask(target, message) {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = (e) => {
-      channel.port1.close();
-      resolve(e.data);
-    };
-    target.postMessage(message, [channel.port2]);
-  });
-}
+// The page side of serveSuite (one request to a Worker or ServiceWorker): the shared helper,
+// exported here for the suite's pages.
+export { ask };

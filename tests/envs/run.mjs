@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, withTimeout } from '../lib/browsers.mjs';
+import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, startDriver, withTimeout } from '../lib/browsers.mjs';
 import { commandLine, integer, oneOf } from '../lib/args.mjs';
 import { cleanups, PageErrors, Plan, runSuite } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
@@ -335,12 +335,7 @@ function browserPlan(browser, { B, P, opts }) {
 
 async function runBrowserGroup(driver, { A, B, P, opts }) {
   const b = driver.name;
-  try {
-    await withTimeout(driver.start(), 60_000, `starting ${b}`);
-  } catch (e) {
-    result(`${b}: start the browser`, false, e.stack || e.message);
-    return;
-  }
+  if (!(await startDriver(driver, b, result))) return;
   try {
     for (const { env, url, transports } of browserPlan(b, { B, P, opts })) {
       for (const transport of transports) {

@@ -8,8 +8,11 @@
     return new C(url);
   }
 
-  function record(es, log, until, done) {
+  // The one way a case ends: once, closing the source, with its log; or with a time-out after
+  // `ms` milliseconds, the log so far in the message.
+  function finisher(es, log, done, ms) {
     var finished = false;
+    var timer = setTimeout(function () { finish('timed out; log: ' + JSON.stringify(log)); }, ms);
     function finish(error) {
       if (finished) return;
       finished = true;
@@ -17,7 +20,11 @@
       es.close();
       done(error, log);
     }
-    var timer = setTimeout(function () { finish('timed out; log: ' + JSON.stringify(log)); }, 8000);
+    return finish;
+  }
+
+  function record(es, log, until, done) {
+    var finish = finisher(es, log, done, 8000);
     function note(kind) {
       return function (e) {
         if (e.target !== es || e.currentTarget !== es) return finish('event.target is not the source');
@@ -44,18 +51,14 @@
       var C = window.EventSourceUnderTest;
       var es = C ? new C(url, { transport: 'fetch' }) : Source(url);
       var log = [];
-      var timer = setTimeout(function () { es.close(); done('timed out; log: ' + JSON.stringify(log)); }, 10000);
+      var finish = finisher(es, log, done, 10000);
       es.onmessage = function (e) {
         if (e.data.length > 1000) {
           log.push('big:' + e.data.length + ':' + (/^x+$/.test(e.data) ? 'x' : 'corrupt'));
           return;
         }
         log.push(e.lastEventId + ':' + e.data);
-        if (e.lastEventId === '40') {
-          clearTimeout(timer);
-          es.close();
-          done(null, log);
-        }
+        if (e.lastEventId === '40') finish(null);
       };
       es.onerror = function () { log.push('error:' + es.readyState); };
     },
@@ -89,15 +92,7 @@
       var es = Source(base + '/stream?n=3&interval=10&ids=1&type=tick&key=' + Math.random());
       var it = es.events(['tick']);
       var log = [];
-      var finished = false;
-      function finish(error) {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        es.close();
-        done(error, log);
-      }
-      var timer = setTimeout(function () { finish('timed out; log: ' + JSON.stringify(log)); }, 8000);
+      var finish = finisher(es, log, done, 8000);
       function take(result) {
         log.push(result.done ? 'done' : result.value.lastEventId + ':' + result.value.data);
         return log.length < 3 ? it.next().then(take) : it.return();

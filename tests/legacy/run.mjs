@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as acorn from 'acorn';
-import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, withTimeout } from '../lib/browsers.mjs';
+import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, startDriver } from '../lib/browsers.mjs';
 import { commandLine, oneOf } from '../lib/args.mjs';
 import { cleanups, Plan, runSuite } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
@@ -205,10 +205,7 @@ async function runBrowser(b) {
   const driver = new DRIVERS[b]();
   cleanups.push(() => driver.stop());
   const t0 = Date.now();
-  try {
-    await withTimeout(driver.start(), 60_000, `starting ${b}`);
-  } catch (e) {
-    check(`${b}: start the browser`, false, e.stack || e.message);
+  if (!(await startDriver(driver, b, check))) {
     await driver.stop();
     return;
   }

@@ -31,6 +31,20 @@ export function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Starts a suite's browser driver, allowing it a minute. A browser that does not start is one
+ * failed check, `report(name, false, detail)`, and the answer false: the suite goes on without it.
+ */
+export async function startDriver(driver, browser, report) {
+  try {
+    await withTimeout(driver.start(), 60_000, `starting ${browser}`);
+    return true;
+  } catch (e) {
+    report(`${browser}: start the browser`, false, e.stack || e.message);
+    return false;
+  }
+}
+
 // ------------------------------------------------------------------------------------ Chromium
 
 /** Launches headless Chromium (playwright-core) with CHROMIUM_ARGS and `extraArgs`. */

@@ -92,3 +92,18 @@ export function dropCarrierFallback(log) {
   }
   return out;
 }
+
+/**
+ * One request to a worker (a dedicated, shared or service worker's port): `message` goes with a
+ * port of a fresh channel, and the promise resolves with the one reply that comes back on it.
+ */
+export function ask(target, message) {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (e) => {
+      channel.port1.close();
+      resolve(e.data);
+    };
+    target.postMessage(message, [channel.port2]);
+  });
+}

@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, withTimeout } from '../lib/browsers.mjs';
+import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, startDriver, withTimeout } from '../lib/browsers.mjs';
 import { commandLine, oneOf } from '../lib/args.mjs';
 import { Check, check, cleanups, deadOrigin, PageErrors, Plan, runSuite, same, waitFor } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
@@ -261,12 +261,7 @@ const RUNNER_CASES = [
 
 async function runBrowser(driver, env, opts) {
   const b = driver.name;
-  try {
-    await withTimeout(driver.start(), 60_000, `starting ${b}`);
-  } catch (e) {
-    result(`${b}: start the browser`, false, e.stack || e.message);
-    return;
-  }
+  if (!(await startDriver(driver, b, result))) return;
   const runId = `${b}-${Date.now().toString(36)}`;
   const pageUrl = `${env.A}/tests/options/index.html?b=${encodeURIComponent(env.B)}&c=${encodeURIComponent(env.C)}&dead=${encodeURIComponent(env.dead)}&browser=${b}&run=${runId}`;
   let list;
