@@ -303,7 +303,7 @@ for (const [client, label, fallback] of [['esw-native', 'eventsource-wasm, ES mo
 const wasmFile = path.join(root, 'pkg/engine.wasm');
 if (fs.existsSync(wasmFile)) {
   const w = fs.readFileSync(wasmFile);
-  sizes.push({ client: null, label: '(of which: the engine as wasm, before hex inlining)', files: [path.relative(root, wasmFile)], raw: w.length, min: w.length, gzip: gz(w) });
+  sizes.push({ client: null, label: '(of which: the engine as wasm, before it is inlined as text)', files: [path.relative(root, wasmFile)], raw: w.length, min: w.length, gzip: gz(w) });
 }
 for (const name of Object.keys(POLYFILLS)) {
   const f = path.join(buildDir, `${name}.js`);

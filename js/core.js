@@ -7,7 +7,8 @@
 // 'wasm-unsafe-eval') or missing, the same engine compiled to JavaScript is plugged in with
 // `useEngine` (js/deferred.js, js/legacy/).
 
-import wasmHex from '../pkg/engine-inline.js';
+import engineText, { decoder as engineDecoder } from '../pkg/engine-inline.js';
+import { decode } from './engine-text.js';
 import { facts, origin } from './host.js';
 import { ERROR_SYNTAX, ERROR_TYPE, HEADERS_KEY, OPTION_NAMES, TAG_BAD_HEADERS, TAG_BOOL, TAG_FUNCTION, TAG_HEADERS, TAG_NULL, TAG_NUMBER, TAG_OBJECT, TAG_OTHER, TAG_STRING } from './protocol.js';
 
@@ -25,7 +26,7 @@ export function engineReady() {
   if (!tried && x === null) {
     tried = true;
     try {
-      useEngine(new WebAssembly.Instance(new WebAssembly.Module(decode(wasmHex))).exports);
+      useEngine(new WebAssembly.Instance(new WebAssembly.Module(decode(engineText, engineDecoder))).exports);
     } catch {
       // No WebAssembly here, or not allowed: js/deferred.js takes over.
     }
@@ -41,21 +42,6 @@ engineReady();
 export function useEngine(exports) {
   x = exports;
   x.esw_platform(facts(), put(origin()));
-}
-
-// The wasm is inlined as hex, not base64: hex keeps the bytes aligned, so gzip finds the same
-// repeats it finds in the binary. The platform's decoder where there is one (Chromium 140,
-// Firefox 133, Safari 18.2); else a loop.
-function decode(hex) {
-  if (typeof Uint8Array.fromHex === 'function') return Uint8Array.fromHex(hex);
-  const out = new Uint8Array(hex.length >> 1);
-  for (let i = 0, j = 0; i < out.length; i++, j += 2) {
-    // '0'-'9' are 0x30-0x39, 'a'-'f' 0x61-0x66: the low nibble, plus 9 for letters.
-    const hi = hex.charCodeAt(j);
-    const lo = hex.charCodeAt(j + 1);
-    out[i] = (((hi & 15) + (hi >> 6) * 9) << 4) | ((lo & 15) + (lo >> 6) * 9);
-  }
-  return out;
 }
 
 /**

@@ -16,7 +16,7 @@ import { deferredSource } from './deferred.js';
 import { later } from './later.js';
 import { Listeners } from './listeners.js';
 import { now } from './host.js';
-import { EMIT_CRASHED, EMIT_ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES, EMIT_OPEN, EMIT_ORIGIN, EMIT_TRANSPORT } from './protocol.js';
+import { EMIT_CRASHED, EMIT_ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES, EMIT_OPEN, EMIT_ORIGIN, EMIT_TRANSPORT } from './reports.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -123,7 +123,7 @@ export class EventSource extends EventTarget {
       // Keeps the engine choosing our own transport for tabs (see src/engine/options.rs).
       if (share === 'tabs') rest.share = 'tabs';
       const info = Source.describe(href, rest);
-      src = later(info, () => import('./share.js').then(({ sharedSource }) => () => sharedSource(href, rest, share, info, emit)), emit);
+      src = later(info, () => import('./share.js').then(({ sharedSource }) => () => sharedSource(Source, href, rest, share, info, emit)), emit);
     } else {
       src = new Source(href, init, emit);
     }

@@ -4,7 +4,7 @@
 // little later. Used for a shared connection (the sharing code comes on first use) and where the
 // engine has to be loaded as JavaScript (js/deferred.js).
 
-import { EMIT_ERROR_CLOSED, EMIT_TRANSPORT } from './protocol.js';
+import { EMIT_ERROR_CLOSED, EMIT_TRANSPORT } from './reports.js';
 
 /**
  * A stand-in for the source `load()` resolves to a maker of. `info`: what the constructor

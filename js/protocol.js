@@ -46,17 +46,6 @@ export const DECIDE_GIVE_UP = 2;
 // The transports, by the number the engine gives them.
 export const TRANSPORTS = ['native', 'fetch', 'xhr', 'longpoll'];
 
-// What a source reports to the class (and a shared connection to its subscribers):
-// emit(kind, text, num, extra).
-export const EMIT_OPEN = 0; // text: origin of the response
-export const EMIT_MESSAGES = 1; // text: events packed as below (a comment is an event of type 'comment')
-export const EMIT_ERROR_RECONNECTING = 2; // text: reason CR statusText [CR body]; num: HTTP status or 0; extra: ms until the reconnect;
-// more: a refused response's headers as [name, value] pairs (with the body: the error is about it)
-export const EMIT_ERROR_CLOSED = 3; // as above, extra: -1
-export const EMIT_ORIGIN = 4; // later events come from origin `text`
-export const EMIT_TRANSPORT = 5; // the transport is now `text`
-export const EMIT_CRASHED = 6; // a bug in the engine: text is the message; the source is dead
-
 /** Packs one event as the engine does: `type CR id CR data CR`, the type `message` as ''. */
 export function packEvent(type, lastEventId, data) {
   return `${type === 'message' ? '' : type}\r${lastEventId}\r${data}\r`;

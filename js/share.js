@@ -8,10 +8,13 @@
 // turns it into DOM events exactly as an unshared source would. Locks and channels are platform
 // objects, so this part is JavaScript; the connection itself is the same engine.
 
-import { Source } from './source.js';
-import { EMIT_ERROR_CLOSED as ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES as MESSAGES, EMIT_OPEN as OPEN } from './protocol.js';
+import { EMIT_ERROR_CLOSED as ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES as MESSAGES, EMIT_OPEN as OPEN } from './reports.js';
 
 const hubs = new Map();
+// js/source.js's Source, handed over by the class that loads this module: importing it here
+// would make the bundler split what the entry loads into two files, a second round trip before
+// the first event on every page.
+let Source;
 
 /** The key of a source: its resolved URL and its options (functions and other non-plain objects, e.g. Headers or a FormData body, which JSON would show as {}, by identity). */
 function keyOf(description, init) {
@@ -31,7 +34,8 @@ function keyOf(description, init) {
  * `share` (but with `share: 'tabs'` kept, so the engine picks our own transport), already
  * checked by the constructor, which described the source as `description`.
  */
-export function sharedSource(url, init, share, description, emit) {
+export function sharedSource(SourceClass, url, init, share, description, emit) {
+  Source = SourceClass;
   const tabs = share === 'tabs' && typeof BroadcastChannel === 'function' && globalThis.navigator?.locks;
   const { key, functions } = keyOf(description, init);
   let hub = hubs.get(key);

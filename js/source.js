@@ -9,9 +9,9 @@ import { headerLines, numbers, optionError, panicMessage, put, putBytes, readOpt
 import {
   CMD_ABORT, CMD_ASK_HEADERS, CMD_ASK_RECONNECT, CMD_ERROR, CMD_OPEN, CMD_REQUEST, CMD_TRANSPORT,
   DECIDE_DELAY, DECIDE_GIVE_UP, DECIDE_PROCEED,
-  EMIT_CRASHED, EMIT_ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES, EMIT_OPEN, EMIT_ORIGIN, EMIT_TRANSPORT,
   TRANSPORTS, packEvent,
 } from './protocol.js';
+import { EMIT_CRASHED, EMIT_ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES, EMIT_OPEN, EMIT_ORIGIN, EMIT_TRANSPORT } from './reports.js';
 
 /** Checks `url` and `init` as the constructor does; returns [href, options handle, choice]. */
 function prepare(url, init) {

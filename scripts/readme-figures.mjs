@@ -46,7 +46,7 @@ function sizes() {
     rows.push(`| ${name} | ${kb(f.raw)} | ${kb(f.gzip)} | ${kb(f.budget)} | ${kb(f.target)}${f.gzip <= f.target ? ' (met)' : ' (missed)'} |`);
   }
   for (const [name, f] of Object.entries(s.lazy || {})) rows.push(`| ${name.replace(/-[A-Z0-9]{8}\.js$/, '-….js')} (loaded on first use) | ${kb(f.raw)} | ${kb(f.gzip)} | – | – |`);
-  rows.push('', `Of which the engine (wasm, inlined as hex in the two first): ${kb(s.engine.raw)}, ${kb(s.engine.gzip)} gzip.`);
+  rows.push('', `Of which the engine (wasm, inlined as text in the two first: js/engine-text.js): ${kb(s.engine.raw)}, ${kb(s.engine.gzip)} gzip.`);
   return rows.join('\n');
 }
 

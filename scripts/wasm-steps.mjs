@@ -1,11 +1,12 @@
 // From cargo to what the bundles inline: the engine built for wasm32, wasm-opt -Oz from the npm
 // `binaryen` package (never Debian's wasm-opt 108, which silently corrupts modules), and the
-// module as hex. Shared by the npm build (scripts/build.mjs) and the profiling build
-// (bench/cpu-profile.mjs), so that the wasm a profile names is optimised exactly as the one shipped.
+// module as text (js/engine-text.js). Shared by the npm build (scripts/build.mjs) and the
+// profiling build (bench/cpu-profile.mjs), so that the wasm a profile names is optimised exactly as the one shipped.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decode, encode } from '../js/engine-text.js';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = { ...process.env, PATH: `${process.env.HOME}/.cargo/bin:${process.env.PATH}` };
@@ -39,7 +40,18 @@ export function buildEngine({ outFile, features = NPM_FEATURES, targetDir, profi
   return outFile;
 }
 
-/** Writes `outFile`, an ES module whose default export is the wasm as hex (see js/core.js). */
+/**
+ * Writes `outFile`, an ES module whose default export is the wasm as text and `decoder` the bytes
+ * of js/engine-text.wat, which turns it back (see js/engine-text.js). Decodes it once here and
+ * fails unless that gives back exactly the wasm.
+ */
 export function writeInline(wasmFile, outFile) {
-  writeFileSync(outFile, `export default ${JSON.stringify(readFileSync(wasmFile).toString('hex'))};\n`);
+  const wasm = readFileSync(wasmFile);
+  const decoderFile = join(dirname(outFile), 'engine-text.wasm');
+  run(join(root, 'node_modules/.bin/wasm-as'), [join(root, 'js/engine-text.wat'), '-o', decoderFile]);
+  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', decoderFile, '-o', decoderFile]);
+  const decoder = [...readFileSync(decoderFile)];
+  const text = encode(wasm);
+  if (!Buffer.from(decode(text, decoder)).equals(wasm)) throw new Error(`js/engine-text.js: ${outFile} does not decode to ${wasmFile}`);
+  writeFileSync(outFile, `export default ${JSON.stringify(text)};\nexport const decoder = ${JSON.stringify(decoder)};\n`);
 }
