@@ -778,16 +778,16 @@ fn resume_with_an_id_drops_the_event_in_progress() {
 }
 
 #[test]
-fn resume_without_ids_waits_for_an_event_boundary() {
+fn resume_never_swaps_a_stream_without_an_id() {
     let mut d = Driver::open();
     d.bytes(b"data: a\n\ndata: b");
-    assert!(!d.conn.resume(d.now));
+    assert!(!d.conn.resume(d.now), "inside an event");
+    d.bytes(b"\n\n");
+    assert!(!d.conn.resume(d.now), "between events: the server could not resume, it would start afresh");
     assert_eq!(d.actions(), []);
-    d.bytes(b"\n");
-    assert!(!d.conn.resume(d.now), "the event is still open");
-    d.bytes(b"\n");
-    assert!(d.conn.resume(d.now));
-    assert_eq!(d.actions(), [Action::Abort, connect(None)]);
+    d.bytes(b"id: 3\ndata: c\n\n");
+    assert!(d.conn.resume(d.now), "once an ID came, it can");
+    assert_eq!(d.actions(), [Action::Abort, connect(Some("3"))]);
 }
 
 #[test]
@@ -798,6 +798,7 @@ fn resume_only_acts_while_streaming() {
     assert!(!d.conn.resume(0), "waiting");
     d.reconnect();
     d.respond(200, Some("text/event-stream"));
+    d.bytes(b"id: 1\n\n");
     assert!(d.conn.resume(d.now));
     d.actions();
     assert!(!d.conn.resume(d.now), "already resuming");
@@ -810,7 +811,7 @@ fn resume_only_acts_while_streaming() {
 fn resume_restarts_the_heartbeat() {
     let mut d = Driver::with(heartbeat(1000));
     d.at(0).respond(200, Some("text/event-stream"));
-    d.at(900).bytes(b"data: a\n\n");
+    d.at(900).bytes(b"id: 1\ndata: a\n\n");
     assert!(d.conn.resume(950));
     d.actions();
     assert_eq!(d.deadline(), Some(1950));

@@ -16,7 +16,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, startDriver, withTimeout } from '../lib/browsers.mjs';
+import { BROWSERS, startDriver, withTimeout } from '../lib/browsers.mjs';
+import { pageSuiteDrivers } from '../lib/page-suite-drivers.mjs';
 import { cleanups, deadOrigin, runSuite } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
 
@@ -77,58 +78,7 @@ function result(label, ok, detail = '', extra = {}) {
 
 // ------------------------------------------------------------------------------------ drivers
 
-class ChromiumDriver extends ChromiumSession {
-  async start() {
-    await super.start();
-    this.page = await this.context.newPage();
-    this.page.setDefaultTimeout(CASE_TIMEOUT);
-  }
-
-  async load(url) {
-    const response = await this.page.goto(url, { waitUntil: 'load', timeout: 15_000 });
-    if (!response || !response.ok()) throw new Error(`GET ${url}: HTTP ${response && response.status()}`);
-    return this.page.evaluate(() => window.__confReady(15_000));
-  }
-
-  list(transport) {
-    return this.page.evaluate((t) => window.__confList(t), transport);
-  }
-
-  run(name, transport) {
-    return this.page.evaluate(([n, t]) => window.__confRun(n, t), [name, transport]);
-  }
-}
-
-const webDriverDriver = (Session) => class extends Session {
-  start() {
-    return super.start({ scriptTimeout: CASE_TIMEOUT });
-  }
-
-  // A script answers done({ value }) or done({ harnessError }): a bare case result, which has an
-  // `error` field, would read as a WebDriver error.
-  async exec(script, args = []) {
-    const r = await this.wd.executeAsync(script, args, CASE_TIMEOUT + 5000);
-    if (!r || typeof r !== 'object' || !('value' in r || 'harnessError' in r)) throw new Error(`unexpected script answer: ${JSON.stringify(r)}`);
-    if (r.harnessError) throw new Error(r.harnessError);
-    return r.value;
-  }
-
-  async load(url) {
-    await this.wd.navigate(url);
-    return this.exec('const done = arguments[arguments.length - 1]; window.__confReady(15000).then((value) => done({ value }), (e) => done({ harnessError: String(e) }));');
-  }
-
-  list(transport) {
-    return this.exec(`const [t, done] = arguments;
-      Promise.resolve().then(() => window.__confList(t)).then((value) => done({ value }), (e) => done({ harnessError: String(e && e.stack || e) }));`, [transport]);
-  }
-
-  run(name, transport) {
-    return this.exec(`const [n, t, done] = arguments;
-      Promise.resolve().then(() => window.__confRun(n, t)).then((value) => done({ value }), (e) => done({ harnessError: 'harness: ' + (e && e.stack || e) }));`, [name, transport]);
-  }
-};
-const DRIVERS = { chromium: ChromiumDriver, firefox: webDriverDriver(FirefoxSession), webkit: webDriverDriver(WebKitSession) };
+const DRIVERS = pageSuiteDrivers('conf', CASE_TIMEOUT);
 
 // ------------------------------------------------------------------------------------ one browser
 

@@ -24,7 +24,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BROWSERS, ChromiumSession, FirefoxSession, WebKitSession, startDriver, withTimeout } from '../lib/browsers.mjs';
+import { BROWSERS, startDriver, withTimeout } from '../lib/browsers.mjs';
+import { pageSuiteDrivers } from '../lib/page-suite-drivers.mjs';
 import { commandLine, integer, oneOf } from '../lib/args.mjs';
 import { cleanups, PageErrors, Plan, runSuite } from '../lib/runner.mjs';
 import { startServer } from '../server/sse-server.mjs';
@@ -246,73 +247,9 @@ async function runNodeGroup({ A, B, opts }) {
   }
 }
 
-// ------------------------------------------------------------------------------------ Chromium
+// ------------------------------------------------------------------------------------ drivers
 
-class ChromiumDriver extends ChromiumSession {
-  async start() {
-    await super.start();
-    this.page = await this.context.newPage();
-    this.page.setDefaultTimeout(20_000);
-  }
-
-  async load(url) {
-    const response = await this.page.goto(url, { waitUntil: 'load', timeout: 15_000 });
-    if (!response || !response.ok()) throw new Error(`GET ${url}: HTTP ${response && response.status()}`);
-    const ready = await this.page.evaluate(() => window.__envReady(15_000));
-    if (!ready.ok) throw new Error(ready.error);
-  }
-
-  list(transport) {
-    return this.page.evaluate((t) => window.__envList(t), transport);
-  }
-
-  run(name, transport) {
-    return this.page.evaluate(([n, t]) => window.__envRun(n, t), [name, transport]);
-  }
-
-  async screenshot(file) {
-    await this.page.screenshot({ path: file });
-  }
-}
-
-// ------------------------------------------------------------------------------------ Firefox and WebKit
-
-const webDriverDriver = (Session) => class extends Session {
-  start() {
-    return super.start({ scriptTimeout: 45_000 });
-  }
-
-  // Scripts answer done({ value }) or done({ harnessError }): a bare result object with an `error`
-  // field (as every case result has) would read as a WebDriver error.
-  async exec(script, args = []) {
-    const r = await this.wd.executeAsync(script, args);
-    if (!r || typeof r !== 'object' || !('value' in r || 'harnessError' in r)) throw new Error(`unexpected script answer: ${JSON.stringify(r)}`);
-    if (r.harnessError) throw new Error(r.harnessError);
-    return r.value;
-  }
-
-  async load(url) {
-    await this.wd.navigate(url);
-    const ready = await this.exec('const done = arguments[arguments.length - 1]; window.__envReady(15000).then((value) => done({ value }), (e) => done({ harnessError: String(e) }));');
-    if (!ready.ok) throw new Error(ready.error);
-  }
-
-  list(transport) {
-    return this.exec(`const [t, done] = arguments;
-      Promise.resolve().then(() => window.__envList(t)).then((value) => done({ value }), (e) => done({ harnessError: String(e && e.stack || e) }));`, [transport]);
-  }
-
-  run(name, transport) {
-    return this.exec(`const [n, t, done] = arguments;
-      Promise.resolve().then(() => window.__envRun(n, t)).then((value) => done({ value }), (e) => done({ harnessError: 'harness: ' + (e && e.stack || e) }));`, [name, transport]);
-  }
-
-  async screenshot(file) {
-    const b64 = await this.wd.screenshot();
-    fs.writeFileSync(file, Buffer.from(b64, 'base64'));
-  }
-};
-const DRIVERS = { chromium: ChromiumDriver, firefox: webDriverDriver(FirefoxSession), webkit: webDriverDriver(WebKitSession) };
+const DRIVERS = pageSuiteDrivers('env', 45_000);
 
 // ------------------------------------------------------------------------------------ browser groups
 
@@ -343,7 +280,8 @@ async function runBrowserGroup(driver, { A, B, P, opts }) {
         // One page load per environment and transport; the cases run one after the other in it.
         let names;
         try {
-          await driver.load(`${A}${url}`);
+          const ready = await driver.load(`${A}${url}`);
+          if (!ready.ok) throw new Error(ready.error);
           names = await withTimeout(driver.list(transport), 20_000, 'listing the cases');
         } catch (e) {
           result(`${b} ${env} [${transport}]: load the page, start the environment, list the cases`, false, e.message, { cell });
