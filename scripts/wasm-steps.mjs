@@ -51,7 +51,12 @@ export function writeInline(wasmFile, outFile) {
   run(join(root, 'node_modules/.bin/wasm-as'), [join(root, 'js/engine-text.wat'), '-o', decoderFile]);
   run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', decoderFile, '-o', decoderFile]);
   const decoder = [...readFileSync(decoderFile)];
+  // Every byte value, in more than the decoder's first 64 KiB page (so its memory must grow),
+  // then the engine itself.
+  const sample = Buffer.from(Uint8Array.from({ length: 150_000 }, (_, i) => (i * 7919 + (i >> 8)) & 255));
+  for (const [bytes, what] of [[sample, 'a 150 000-byte sample of every byte value'], [wasm, wasmFile]]) {
+    if (!Buffer.from(decode(encode(bytes), decoder)).equals(bytes)) throw new Error(`js/engine-text.js: the text of ${what} does not decode to it`);
+  }
   const text = encode(wasm);
-  if (!Buffer.from(decode(text, decoder)).equals(wasm)) throw new Error(`js/engine-text.js: ${outFile} does not decode to ${wasmFile}`);
   writeFileSync(outFile, `export default ${JSON.stringify(text)};\nexport const decoder = ${JSON.stringify(decoder)};\n`);
 }
