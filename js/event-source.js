@@ -4,7 +4,7 @@
 // state machine) is the engine's, reached through the `Source` this class owns (js/source.js).
 //
 // A source reports through one function per chunk of events: `emit(kind, text, num, extra,
-// more)`, with the kinds of js/protocol.js.
+// more)`, with the kinds of js/reports.js.
 //
 // Each instance's state lives in one record in a WeakMap (not in properties page code could
 // see, and not in `#private` fields, which the ES2020 build would lower to a WeakMap each, with

@@ -1,7 +1,7 @@
 // One source as the class sees it: the engine's decisions carried out with the host. It asks
 // the engine what to do (esw_poll), does it with the host (requests, timers, the page's
 // lifecycle, the browser's own EventSource), reports back what happened, and tells the class
-// through one function, `emit(kind, text, num, extra, more)` (kinds in js/protocol.js), once per chunk
+// through one function, `emit(kind, text, num, extra, more)` (kinds in js/reports.js), once per chunk
 // of events rather than once per event: each crossing into wasm has a fixed cost.
 
 import { cancel, closeNative, hidden, listen, native, now, readStream, request, resolve, timer, wallClock, watch, REPORT_BYTES, REPORT_RESPONSE, REPORT_TEXT } from './host.js';
