@@ -11,4 +11,3 @@ export const EMIT_ERROR_CLOSED = 3; // as above, extra: -1
 export const EMIT_ORIGIN = 4; // later events come from origin `text`
 export const EMIT_TRANSPORT = 5; // the transport is now `text`
 export const EMIT_CRASHED = 6; // a bug in the engine: text is the message; the source is dead
-

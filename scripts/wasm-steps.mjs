@@ -1,7 +1,8 @@
 // From cargo to what the bundles inline: the engine built for wasm32, wasm-opt -Oz from the npm
 // `binaryen` package (never Debian's wasm-opt 108, which silently corrupts modules), and the
 // module as text (js/engine-text.js). Shared by the npm build (scripts/build.mjs) and the
-// profiling build (bench/cpu-profile.mjs), so that the wasm a profile names is optimised exactly as the one shipped.
+// profiling build (bench/cpu-profile.mjs), so that the wasm a profile names is optimised exactly
+// as the one shipped.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -54,9 +55,9 @@ export function writeInline(wasmFile, outFile) {
   // Every byte value, in more than the decoder's first 64 KiB page (so its memory must grow),
   // then the engine itself.
   const sample = Buffer.from(Uint8Array.from({ length: 150_000 }, (_, i) => (i * 7919 + (i >> 8)) & 255));
-  for (const [bytes, what] of [[sample, 'a 150 000-byte sample of every byte value'], [wasm, wasmFile]]) {
-    if (!Buffer.from(decode(encode(bytes), decoder)).equals(bytes)) throw new Error(`js/engine-text.js: the text of ${what} does not decode to it`);
-  }
   const text = encode(wasm);
+  for (const [bytes, encoded, what] of [[sample, encode(sample), 'a 150 000-byte sample of every byte value'], [wasm, text, wasmFile]]) {
+    if (!Buffer.from(decode(encoded, decoder)).equals(bytes)) throw new Error(`js/engine-text.js: the text of ${what} does not decode to it`);
+  }
   writeFileSync(outFile, `export default ${JSON.stringify(text)};\nexport const decoder = ${JSON.stringify(decoder)};\n`);
 }
