@@ -8,11 +8,12 @@
 //
 // Each instance's state lives in one record in a WeakMap (not in properties page code could
 // see, and not in `#private` fields, which the ES2020 build would lower to a WeakMap each, with
-// helpers). What few pages use (sharing a connection, async iteration) is loaded on first use.
+// helpers). What few pages use (sharing a connection) is loaded on first use.
 
 import { Source } from './source.js';
 import { engineReady } from './core.js';
 import { deferredSource } from './deferred.js';
+import { iterate } from './iterate.js';
 import { later } from './later.js';
 import { Listeners } from './listeners.js';
 import { now } from './host.js';
@@ -123,7 +124,12 @@ export class EventSource extends EventTarget {
       // Keeps the engine choosing our own transport for tabs (see src/engine/options.rs).
       if (share === 'tabs') rest.share = 'tabs';
       const info = Source.describe(href, rest);
-      src = later(info, () => import('./share.js').then(({ sharedSource }) => () => sharedSource(Source, href, rest, share, info, emit)), emit);
+      src = later(info, () => import('./share.js').then(
+        ({ sharedSource }) => () => sharedSource(Source, href, rest, share, info, emit),
+        // Where the sharing code cannot be loaded (a service worker refuses import()), the
+        // source connects on its own: the same events, on a connection of its own.
+        () => () => new Source(href, rest, emit),
+      ), emit);
     } else {
       src = new Source(href, init, emit);
     }
@@ -218,40 +224,7 @@ export class EventSource extends EventTarget {
   /** An async iterator over the events of the given types (default: `message`). */
   events(types = ['message']) {
     const me = internals.get(this);
-    // The iterator's code comes on first use; until it is in, what happens is recorded (in
-    // order: events, a failure, the close) and handed over.
-    const list = Array.from(types, String);
-    const log = [];
-    const record = (event) => log.push(event);
-    const failed = (event) => me.state === CLOSED && log.push({ failed: event });
-    for (const type of list) this.addEventListener(type, record);
-    this.addEventListener('error', failed);
-    const unwatch = whenClosed(me, () => log.push(null));
-    const stop = () => {
-      for (const type of list) this.removeEventListener(type, record);
-      this.removeEventListener('error', failed);
-      unwatch();
-    };
-    const iterator = import('./iterate.js').then(({ iterate }) => {
-      stop();
-      return iterate(this, list, (done) => whenClosed(me, done), log);
-    });
-    return {
-      next: () => iterator.then((it) => it.next()),
-      return: (value) => {
-        stop();
-        this.close();
-        return iterator.then((it) => it.return(value));
-      },
-      throw: (error) => {
-        stop();
-        this.close();
-        return iterator.then((it) => it.throw(error));
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    return iterate(this, Array.from(types, String), (done) => whenClosed(me, done));
   }
 
   /** A `ReadableStream` of the events of the given types; cancelling it closes the source. */

@@ -1,15 +1,13 @@
-// Async iteration over a source's events, loaded on first use (js/event-source.js records what
-// happens until this is in). Platform shapes (the iterator protocol), so JavaScript; the events
-// themselves come from the engine as usual.
+// Async iteration over a source's events. Platform shapes (the iterator protocol), so
+// JavaScript; the events themselves come from the engine as usual. Part of the entry, not a chunk
+// loaded on use: a service worker refuses import(), and `for await` must work there too.
 
 /**
- * An async iterator over the events of `types` dispatched by `source`, starting with what
- * `log` recorded before (events; `{ failed }` for an error that closed the source; `null` for
- * close()). It ends when the source is closed (`whenClosed` registers the callback, returning
- * an unregister function), and throws when the connection fails for good; leaving a
- * `for await` loop closes the source.
+ * An async iterator over the events of `types` dispatched by `source`. It ends when the source
+ * is closed (`whenClosed` registers the callback, returning an unregister function), and throws
+ * when the connection fails for good; leaving a `for await` loop closes the source.
  */
-export function iterate(source, types, whenClosed, log) {
+export function iterate(source, types, whenClosed) {
   const queue = [];
   let head = 0;
   let waiting = null;
@@ -49,17 +47,9 @@ export function iterate(source, types, whenClosed, log) {
     }
   }
 
-  let unwatch = () => {};
-  for (const entry of log) {
-    if (entry === null) finish(null);
-    else if (entry.failed) fail(entry.failed);
-    else if (!finished) onEvent(entry);
-  }
-  if (!finished) {
-    for (const type of types) source.addEventListener(type, onEvent);
-    source.addEventListener('error', onError);
-    unwatch = whenClosed(() => finish(null));
-  }
+  for (const type of types) source.addEventListener(type, onEvent);
+  source.addEventListener('error', onError);
+  const unwatch = whenClosed(() => finish(null));
 
   return {
     next() {

@@ -294,6 +294,34 @@ export function createSuite(o) {
     eq(log.map((r) => r.headers.accept), ['text/event-stream'], 'Accept header of the request');
   });
 
+  // `for await` over a source, in every environment: a service worker included, which refuses
+  // import() (the iterator was once a chunk loaded on use); leaving the loop closes the source.
+  def('async-iteration', async (transport, t) => {
+    const key = newKey(t);
+    const es = t.source(`${B}/stream?n=3&interval=20&ids=1&key=${key}`);
+    const got = [];
+    for await (const e of es) {
+      got.push(`${e.type} ${e.data} #${e.lastEventId}`);
+      if (got.length === 3) break;
+    }
+    eq(got, [1, 2, 3].map((i) => `message tick ${i} #${i}`), 'events from for await');
+    eq(es.readyState, EventSource.CLOSED, 'readyState after leaving the loop');
+  });
+
+  // `share: true`: two sources of one URL made together share one connection, where the sharing
+  // code (loaded on use) can be loaded; a service worker refuses import(), so there each source
+  // connects on its own, with the same events.
+  def('share', async (transport, t) => {
+    const key = newKey(t);
+    const url = `${B}/stream?n=3&interval=20&ids=1&key=${key}`;
+    const sources = [t.source(url, { share: true }), t.source(url, { share: true })];
+    await t.until(() => t.count('message') === 6, 5000, 'three messages on each source');
+    for (const es of sources) eq(es.transport, t.expected, `es.transport with share: true, transport '${transport}'`);
+    for (const es of sources) es.close();
+    const alone = o.env.startsWith('sw');
+    eq((await serverLog(key)).length, alone ? 2 : 1, alone ? 'requests (a service worker cannot load the sharing code: one per source)' : 'requests (one shared connection)');
+  });
+
   // Custom types reach only their listeners; events split over many chunks; lastEventId persists,
   // is reset by an empty `id`, and is set by an event without data; a listener added after open.
   def('types-and-last-event-id', async (transport, t) => {
