@@ -311,13 +311,19 @@ function viaXhr(state, report, fail, url, method, headers, body, credentials) {
       if (ready < 4 && !all) return;
       headersSeen = true;
       state.responded = true;
-      // Asking for a header CORS does not expose logs an error in Chromium: ask only when the
-      // answer matters (Retry-After on 429 and 503; Date only to measure a Retry-After date).
-      const retryAfter = status === 429 || status === 503 ? x.getResponseHeader('retry-after') : null;
-      const date = retryAfter && !/^\s*\d/.test(retryAfter) ? x.getResponseHeader('date') : null;
-      // Lines of `name: value` (taken now: abort() forgets them), as pairs when asked.
-      const seen = () => (all.match(/.+/g) || []).map((line) => line.split(/: ?(.*)/, 2));
-      if (!report(REPORT_RESPONSE, status, x.statusText, x.getResponseHeader('content-type'), retryAfter, date, x.responseURL || url, seen) || state.done) {
+      // Every header from that one list of `name: value` lines (taken now: abort() forgets them),
+      // not from getResponseHeader(): in a Firefox worker each call asks the main thread anew,
+      // where the request may have failed since, and a Content-Type read as null then made a
+      // cut connection look like a refused response (seen once under load).
+      const pairs = (all.match(/[^\r\n]+/g) || []).map((line) => line.split(/: ?(.*)/, 2));
+      const header = (name) => {
+        const pair = pairs.find(([n]) => n.toLowerCase() === name);
+        return pair ? pair[1] : null;
+      };
+      // Retry-After only matters on 429 and 503; Date only to measure a Retry-After date.
+      const retryAfter = status === 429 || status === 503 ? header('retry-after') : null;
+      const date = retryAfter && !/^\s*\d/.test(retryAfter) ? header('date') : null;
+      if (!report(REPORT_RESPONSE, status, x.statusText, header('content-type'), retryAfter, date, x.responseURL || url, () => pairs) || state.done) {
         return;
       }
     }
