@@ -412,7 +412,10 @@ export function createSuite(o) {
   // network error are all waiting when the XHR's handlers get to run. That is still a dropped
   // connection (error, reconnect, resume), never a failed one. The test blocks the thread for
   // 150 ms right after the second request is sent (XMLHttpRequest.prototype.send is wrapped for
-  // the length of the case; the library calls it through the prototype).
+  // the length of the case; the library calls it through the prototype). Same-origin: a
+  // cross-origin failure that shows no response at all is taken to the CORS probe, which finds
+  // the server up and calls it a refusal (the probe's limit, in README.md), and in a busy worker
+  // the XHR can show the cut before the response (seen in Chromium and Firefox).
   def(`busy-when-dropped${CUT}`, async (transport, t) => {
     const key = newKey(t);
     const proto = XMLHttpRequest.prototype;
@@ -428,10 +431,10 @@ export function createSuite(o) {
       return r;
     };
     try {
-      const es = t.source(`${B}/drop?after=1&total=3&retry=50&key=${key}`);
+      const es = t.source(`${A}/drop?after=1&total=3&retry=50&key=${key}`);
       await t.until(() => t.count('message') === 3 || t.log.some((e) => e.type === 'error' && e.readyState === 2), 8000, 'ids 1..3');
       es.close();
-      await checkResume(t, es, key, B, 3);
+      await checkResume(t, es, key, A, 3);
       assert(calls >= 2, `the library made ${calls} XHR requests; the wrapper could not block the second`);
     } finally {
       proto.send = send;
