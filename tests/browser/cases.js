@@ -542,7 +542,8 @@ function defineCases(EventSource, expectAuto) {
     es.close();
     eq(es.readyState, EventSource.CLOSED, 'readyState right after close()');
     const events = t.log.length;
-    eq(await openCount(key, 0, 3000), 0, 'SSE responses the server still has open 3 s after close()');
+    // Answers as soon as none is open; the browser's own class once took longer than 3 s (Chromium, CI-like load).
+    eq(await openCount(key, 0, 10000), 0, 'SSE responses the server still has open 10 s after close()');
     const before = (await serverLog(key)).length;
     await quiet(500);
     eq(t.seq().slice(events), [], 'events after close()');
@@ -564,7 +565,7 @@ function defineCases(EventSource, expectAuto) {
     };
     await t.until(() => t.count('message') >= 1, 5000, 'the first message');
     eq(es.readyState, EventSource.CLOSED, 'readyState after close() in onmessage');
-    eq(await openCount(key, 0, 3000), 0, 'SSE responses the server still has open after close()');
+    eq(await openCount(key, 0, 10000), 0, 'SSE responses the server still has open 10 s after close()');
     await quiet(300);
     eq(t.seq(), ['open@1', msg('a', '1')], 'events');
     eq(calls, 1, 'onmessage calls');
