@@ -2,7 +2,7 @@
 // function names, and the summary of a DevTools CPU profile by function.
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { buildEngine, root, writeInline } from '../scripts/wasm-steps.mjs';
+import { buildEngine, root, wholeEngine, writeInline } from '../scripts/wasm-steps.mjs';
 
 export const buildDir = path.join(root, 'bench/.build');
 export const debugClient = path.join(buildDir, 'esw-debug.js');
@@ -15,12 +15,8 @@ export async function buildDebugClient() {
   const named = path.join(buildDir, 'pkg-names');
   const wasmFile = buildEngine({ outFile: path.join(named, 'engine.wasm'), names: true });
   writeInline(wasmFile, path.join(named, 'engine-inline.js'));
-  const namedPkg = {
-    name: 'named-pkg',
-    setup(b) {
-      b.onResolve({ filter: /\/pkg\/engine-inline\.js$/ }, () => ({ path: path.join(named, 'engine-inline.js') }));
-    },
-  };
+  // The whole engine from the start (no front): every function in the profile has its name.
+  const namedPkg = wholeEngine(path.join(named, 'engine-inline.js'));
   await esbuild.build({
     entryPoints: [path.join(root, 'js/index.js')], bundle: true, format: 'esm', keepNames: true, target: 'es2020', plugins: [namedPkg],
     outfile: debugClient, logLevel: 'warning', logOverride: { 'empty-import-meta': 'silent' },

@@ -281,13 +281,19 @@ const startupFiles = (client) => {
   const run = runs.find((x) => x.client === client && x.mode === 'startup' && !x.error);
   return run ? run.files : [];
 };
-for (const [client, label, fallback] of [['esw-native', 'eventsource-wasm, ES module entry and its static imports (wasm inlined)', 'dist/index.js'], ['esw-global', 'eventsource-wasm, classic script', 'dist/eventsource-wasm.global.js']]) {
+const ESW_SIZES = [
+  ['esw-native', 'eventsource-wasm, ES module entry and its static imports (the engine\'s front inlined): the native transport', 'dist/index.js', []],
+  ['esw-fetch', 'eventsource-wasm, the same on the fetch transport, which loads the whole engine', 'dist/index.js', ['dist/engine-full.js']],
+  ['esw-global', 'eventsource-wasm, classic script', 'dist/eventsource-wasm.global.js', []],
+];
+for (const [client, label, fallback, onUse] of ESW_SIZES) {
   // Whatever the start-up page actually fetched (so a wasm split out of the bundle counts too).
   // (The server tells a run's files by its token, which a module's own imports do not carry: add
-  // them as the page loads them.)
+  // them as the page loads them, and what it loads on use.)
   let files = startupFiles(client);
   if (!files.length) files = [path.join(root, fallback)];
   files = [...new Set(files.flatMap((f) => (f.endsWith('.js') || f.endsWith('.mjs') ? [...staticImports(f)] : [f])))];
+  files.push(...onUse.map((f) => path.join(root, f)).filter((f) => !files.includes(f)));
   let raw = 0;
   let min = 0;
   let gzip = 0;
@@ -303,7 +309,7 @@ for (const [client, label, fallback] of [['esw-native', 'eventsource-wasm, ES mo
 const wasmFile = path.join(root, 'pkg/engine.wasm');
 if (fs.existsSync(wasmFile)) {
   const w = fs.readFileSync(wasmFile);
-  sizes.push({ client: null, label: '(of which: the engine as wasm, before it is inlined as text)', files: [path.relative(root, wasmFile)], raw: w.length, min: w.length, gzip: gz(w) });
+  sizes.push({ client: null, label: '(of which: the whole engine as wasm, before it is written as text)', files: [path.relative(root, wasmFile)], raw: w.length, min: w.length, gzip: gz(w) });
 }
 for (const name of Object.keys(POLYFILLS)) {
   const f = path.join(buildDir, `${name}.js`);

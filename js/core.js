@@ -1,9 +1,13 @@
 // The JavaScript side of the engine's boundary (src/npm/): instantiates the engine and moves
 // strings and bytes in and out of its memory. Numbers are in js/protocol.js.
 //
-// The engine is inlined in this bundle and instantiated synchronously on first use, so that
-// `new EventSource(url)` works right after the import, with no `await init()`, no file to host
-// and no bundler configuration. Where WebAssembly is refused (a Content-Security-Policy without
+// The engine's front is inlined in this bundle and instantiated synchronously when it loads, so
+// that `new EventSource(url)` works right after the import, with no `await init()`, no file to
+// host and no bundler configuration. The front checks what the constructor must check, chooses
+// the transport and tells a source's first request; the whole engine, which runs the sources,
+// comes in a chunk of its own the first time a source of ours is made (`loadWhole`), while that
+// source's first request is already on its way. A page whose sources are all the browser's own
+// never loads it. Where WebAssembly is refused (a Content-Security-Policy without
 // 'wasm-unsafe-eval') or missing, the same engine compiled to JavaScript is plugged in with
 // `useEngine` (js/deferred.js, js/legacy/).
 
@@ -12,7 +16,7 @@ import { decode } from './engine-text.js';
 import { facts, origin } from './host.js';
 import { ERROR_SYNTAX, ERROR_TYPE, HEADERS_KEY, OPTION_NAMES, TAG_BAD_HEADERS, TAG_BOOL, TAG_FUNCTION, TAG_HEADERS, TAG_NULL, TAG_NUMBER, TAG_OBJECT, TAG_OTHER, TAG_STRING } from './protocol.js';
 
-/** The engine's exports (esw_*), once it runs. */
+/** The engine's exports (esw_*), once it runs: its front's, then the whole engine's. */
 export let x = null;
 let tried = false;
 let bytes = null; // a view of all of its memory, made again when the memory grows
@@ -37,6 +41,48 @@ export function engineReady() {
 // Instantiated when the package loads, not in the first constructor: the first source's
 // request should not wait for it.
 engineReady();
+
+/** Whether the engine in use runs sources (the whole engine), not only checks (its front). */
+export const runsSources = () => typeof x.esw_create === 'function';
+
+let whole = null;
+
+/**
+ * Where this bundle was loaded from: import.meta.url in a module, the script's own src in the
+ * classic script (where bundlers leave import.meta empty).
+ */
+export const here = import.meta.url || (typeof document !== 'undefined' && document.currentScript && document.currentScript.src) || '';
+
+// The whole engine is `engine-full.js` beside this bundle, an ES module that only holds the
+// engine's text (see scripts/wasm-steps.mjs). import() is the way every bundler knows (and the
+// classic script's import() resolves against the script's own URL); where it is refused (a
+// service worker: the HTML standard allows no import() there), the same file is fetched and read
+// as data.
+const WHOLE_FILE = './engine-full.js';
+const fetchWhole = (refused) =>
+  fetch(new URL(WHOLE_FILE, here)).then(
+    (response) => (response.ok ? response.text() : Promise.reject(new Error(`HTTP ${response.status}`))),
+  ).then(
+    (module) => JSON.parse(module.slice(module.indexOf('"'), module.lastIndexOf('"') + 1)),
+    (error) => {
+      throw new Error(`eventsource-wasm could not load ${WHOLE_FILE} from beside its bundle (${refused && refused.message}; ${error && error.message}): serve it there, or import 'eventsource-wasm/whole', which holds it`);
+    },
+  );
+
+/**
+ * Loads the whole engine and puts it in use in place of the front; resolves once it is. A load
+ * that failed (the network) is tried again by the next caller.
+ */
+export function loadWhole() {
+  whole ??= import('../pkg/engine-full.js')
+    .then((module) => module.default, fetchWhole)
+    .then((text) => useEngine(new WebAssembly.Instance(new WebAssembly.Module(decode(text, engineDecoder))).exports))
+    .catch((error) => {
+      whole = null;
+      throw error;
+    });
+  return whole;
+}
 
 /** Runs the engine from these exports (the wasm instance's, or the JavaScript build's). */
 export function useEngine(exports) {
@@ -115,8 +161,10 @@ export function headerLines(init) {
 /**
  * Reads the constructor's second argument into a new set of options in the engine, which
  * checks each one; throws its TypeError (or NotSupportedError). Returns the options' handle.
+ * `record`, if given, gets each option as the engine got it (`[key, tag, number, text]`), for
+ * `replayOptions`: the page may change its object afterwards.
  */
-export function readOptions(init) {
+export function readOptions(init, record) {
   if (init !== undefined && init !== null && typeof init !== 'object' && typeof init !== 'function') {
     throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
   }
@@ -132,7 +180,7 @@ export function readOptions(init) {
     if (value === undefined || (key === HEADERS_KEY && value === null)) continue;
     let tag = TAG_OTHER;
     let num = value ? 1 : 0;
-    let length = 0;
+    let str = '';
     switch (typeof value) {
       case 'boolean':
         tag = TAG_BOOL;
@@ -143,7 +191,7 @@ export function readOptions(init) {
         break;
       case 'string':
         tag = TAG_STRING;
-        length = put(value);
+        str = value;
         break;
       case 'function':
         tag = TAG_FUNCTION;
@@ -153,13 +201,14 @@ export function readOptions(init) {
     }
     if (key === HEADERS_KEY && tag !== TAG_FUNCTION) {
       try {
-        length = put(headerLines(value));
+        str = headerLines(value);
         tag = TAG_HEADERS;
       } catch {
         tag = TAG_BAD_HEADERS;
       }
     }
-    const error = x.esw_option(options, key, tag, num, length);
+    if (record) record.push([key, tag, num, str]);
+    const error = x.esw_option(options, key, tag, num, str ? put(str) : 0);
     if (error) {
       x.esw_options_free(options);
       throw optionError(error);

@@ -4,14 +4,11 @@
 // source is a stand-in (js/later.js).
 
 import { resolve } from './host.js';
-import { useEngine, x } from './core.js';
+import { here, useEngine, x } from './core.js';
 import { Source } from './source.js';
 import { later } from './later.js';
 
 const CORE_FILE = 'eventsource-wasm.core.mjs';
-// Where this bundle was loaded from: import.meta.url in a module, the script's own src in the
-// classic script (where bundlers leave import.meta empty).
-const here = import.meta.url || (typeof document !== 'undefined' && document.currentScript && document.currentScript.src) || '';
 let core = null;
 
 function loadCore() {

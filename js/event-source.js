@@ -28,21 +28,15 @@ const details = new WeakMap();
 let adopting = null;
 
 // What each reason means, for `event.message` (the `eventsource` package's field).
+// What the reasons this file gives mean. The engine's reasons come with their sentence (see
+// `ErrorKind::sentence` in src/engine/connection.rs).
 const SENTENCES = {
-  network: 'the connection failed',
-  'end-of-stream': 'the server ended the stream',
-  'http-status': 'the server answered with an error status',
-  'content-type': 'the response is not text/event-stream',
-  timeout: 'no data arrived within heartbeatTimeout',
-  'size-limit': 'an event was larger than maxEventSize',
-  'gave-up': 'the reconnection policy gave up',
-  aborted: 'the request was aborted',
-  cors: 'the response was refused by CORS',
-  'url-scheme': 'the URL cannot be fetched',
-  'not-a-response': 'fetch gave no response with a readable body',
   native: "the browser's EventSource reported an error",
   internal: 'a bug in eventsource-wasm closed this source',
 };
+
+/** `what` happened, with the HTTP status of the response that caused it. */
+const explain = (what, status, statusText) => (status ? `${what} (HTTP ${status}${statusText ? ` ${statusText}` : ''})` : what);
 
 function arity(name, count) {
   if (count < 2) throw new TypeError(`Failed to execute '${name}' on 'EventTarget': 2 arguments required, but only ${count} present.`);
@@ -58,7 +52,7 @@ export class EventSourceErrorEvent extends Event {
     details.set(this, [init.reason ?? '', init.status ?? 0, init.statusText ?? '', init.reconnectDelay ?? null, init.message, init.body ?? '', init.headers]);
   }
 
-  /** Why: 'network', 'end-of-stream', 'http-status', 'content-type', 'timeout', 'size-limit', 'gave-up', 'aborted', 'cors' (refused by the server's CORS headers), 'url-scheme' (not an http(s) URL), 'not-a-response' (a custom fetch gave no readable response), 'internal' (a bug in this library; this source is closed, others go on), or 'native' (the browser's own class decided and said nothing more). */
+  /** Why: 'network', 'end-of-stream', 'http-status', 'content-type', 'timeout', 'size-limit', 'gave-up', 'aborted', 'cors' (refused by the server's CORS headers), 'url-scheme' (not an http(s) URL), 'not-a-response' (a custom fetch gave no readable response), 'load' (the engine's file could not be loaded; this source is closed), 'internal' (a bug in this library; this source is closed, others go on), or 'native' (the browser's own class decided and said nothing more). */
   get reason() { return details.get(this)[0]; }
   /** The HTTP status of the response that caused it, or 0. */
   get status() { return details.get(this)[1]; }
@@ -69,8 +63,7 @@ export class EventSourceErrorEvent extends Event {
   get message() {
     const [reason, status, statusText, , message] = details.get(this);
     if (message !== undefined) return message;
-    const what = SENTENCES[reason] || reason;
-    return status ? `${what} (HTTP ${status}${statusText ? ` ${statusText}` : ''})` : what;
+    return explain(SENTENCES[reason] || reason, status, statusText);
   }
   /** The HTTP status, when a response caused it (as the `eventsource` package's `code`). */
   get code() { return details.get(this)[1] || undefined; }
@@ -281,12 +274,16 @@ function report(target, me, kind, text, num, extra, more) {
       break;
     case EMIT_ERROR_RECONNECTING:
     case EMIT_ERROR_CLOSED: {
-      // reason CR statusText, and for a refused response CR body (which may hold CRs itself).
-      const cut = text.indexOf('\r');
-      const end = text.indexOf('\r', cut + 1) >>> 0; // none: 2^32 - 1, past any string's end
+      // reason CR sentence (or nothing: the one of SENTENCES) CR statusText, and for a refused
+      // response CR body (which may hold CRs itself).
+      const [reason, sentence] = text.split('\r', 2);
+      const cut = reason.length + sentence.length + 2;
+      const end = text.indexOf('\r', cut) >>> 0; // none: 2^32 - 1, past any string's end
+      const statusText = text.slice(cut, end);
       const event = new EventSourceErrorEvent('error', {
-        reason: text.slice(0, cut),
-        statusText: text.slice(cut + 1, end),
+        reason,
+        message: sentence ? explain(sentence, num, statusText) : undefined,
+        statusText,
         body: text.slice(end + 1),
         headers: more,
         status: num,

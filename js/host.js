@@ -4,7 +4,8 @@
 // the function it is given. It decides nothing: the engine (Rust) does.
 //
 // Two faces use it: the npm package's class (js/source.js imports it) and the Rust crate's API
-// (wasm-bindgen imports it as a snippet, src/api/host.rs), so it imports nothing itself.
+// (wasm-bindgen imports it as a snippet, src/api/host.rs), so it imports nothing itself but its
+// XHR driver, js/xhr.js, on first use (see `useXhr`).
 //
 // A request reports through `report(kind, ...)`:
 //   REPORT_RESPONSE (status, statusText, contentType, retryAfter, date, url, headers) → whether to read
@@ -96,14 +97,25 @@ export function request(report, flags, url, method, headers, body, credentials, 
     else if (flags & 4 && !state.responded && platformFetch && typeof AbortController === 'function') failed(report, url, mode);
     else report(REPORT_NETWORK_ERROR);
   };
-  queueMicrotask(() => {
+  const go = () => {
     if (state.done) return;
     try {
-      (flags & 1 ? viaXhr : viaFetch)(state, report, fail, url, method, headers, body, mode, customFetch);
+      if (flags & 1) viaXhr(state, report, fail, url, method, headers, body, mode, Xhr, XHR_REPORTS);
+      else viaFetch(state, report, fail, url, method, headers, body, mode, customFetch);
     } catch (error) {
       fail(error);
     }
-  });
+  };
+  // The XHR driver is loaded on first use; one that cannot be loaded fails the request as the
+  // network would (not through `fail`: the CORS probe would take it for a refusal), and the next
+  // request tries again.
+  if (flags & 1 && !viaXhr) {
+    loadXhr().then(go, () => {
+      if (state.done) return;
+      state.done = true;
+      report(REPORT_NETWORK_ERROR);
+    });
+  } else queueMicrotask(go);
   return () => {
     if (state.done) return;
     state.done = true;
@@ -112,6 +124,28 @@ export function request(report, flags, url, method, headers, body, credentials, 
 }
 
 const NOT_A_RESPONSE = {};
+
+// js/xhr.js: XHR is what few pages need (the browsers of today stream with fetch), so it is a
+// module of its own, loaded on first use, or handed over by `useXhr`. It imports nothing: the
+// report kinds it uses are handed to it.
+let viaXhr = null;
+let xhrLoad = null;
+const XHR_REPORTS = [REPORT_RESPONSE, REPORT_TEXT, REPORT_END, REPORT_ABORTED];
+const loadXhr = () =>
+  (xhrLoad ??= import('./xhr.js').then(
+    (module) => {
+      viaXhr = module.viaXhr;
+    },
+    (error) => {
+      xhrLoad = null;
+      throw error;
+    },
+  ));
+
+/** Hands over the XHR driver (js/xhr.js `viaXhr`): the Rust crate has it as a module of its own. */
+export function useXhr(driver) {
+  viaXhr = driver;
+}
 
 /**
  * A cross-origin request failed. `fetch` (and XHR) report a CORS refusal and a network error
@@ -247,107 +281,6 @@ export function readStream(stream, report) {
     state.done = true;
     state.stop();
   };
-}
-
-// New XHR text goes to the engine in slices of at most this many UTF-16 units: a progress event
-// can bring megabytes, and the engine should see (and be able to refuse) a huge line before
-// all of it is copied into its memory.
-const SLICE = 65536;
-
-function viaXhr(state, report, fail, url, method, headers, body, credentials) {
-  const x = new Xhr();
-  let offset = 0;
-  let headersSeen = false;
-  // A failed request reaches DONE with status 0 whether the network failed or someone aborted
-  // it (window.stop()); XHR level 2 tells which by the event that follows, `error` or `abort`.
-  const told = 'onerror' in x;
-  const detach = () => {
-    x.onreadystatechange = x.onprogress = x.onabort = x.onerror = null;
-  };
-  const failed = () => {
-    if (told) return; // the `error` or `abort` event decides
-    detach();
-    fail(null);
-  };
-  state.stop = () => {
-    // Handlers go first: abort() fires events synchronously.
-    detach();
-    x.abort();
-  };
-  const end = (kind) => {
-    state.done = true;
-    detach();
-    report(kind);
-  };
-  // Hands over the new part of responseText; false once the engine wants no more.
-  const deliver = () => {
-    const text = x.responseText;
-    const length = text.length;
-    while (offset < length && !state.done) {
-      let to = Math.min(offset + SLICE, length);
-      if (to < length && (text.charCodeAt(to - 1) & 0xfc00) === 0xd800) to++; // keep a surrogate pair together
-      const slice = text.slice(offset, to);
-      offset = to;
-      if (!report(REPORT_TEXT, slice, to)) return false;
-    }
-    return !state.done;
-  };
-  x.open(method, url, true);
-  // XHR cannot leave out same-origin cookies; the engine refuses `credentials: 'omit'` here.
-  x.withCredentials = credentials === 'include';
-  for (let i = 0; i + 1 < headers.length; i += 2) x.setRequestHeader(headers[i], headers[i + 1]);
-  // The stream is UTF-8 whatever charset the server names.
-  x.overrideMimeType('text/plain; charset=utf-8');
-  x.onreadystatechange = () => {
-    if (state.done) return;
-    const ready = x.readyState;
-    if (ready >= 2 && !headersSeen) {
-      const status = x.status;
-      // A network or CORS failure (or an abort) reaches DONE with status 0 and no headers.
-      if (status === 0) return failed();
-      // Firefox (in workers) can show a status with no headers at all when the request has in
-      // fact just failed: decide at the next state, where a failure reads status 0.
-      const all = x.getAllResponseHeaders();
-      if (ready < 4 && !all) return;
-      headersSeen = true;
-      state.responded = true;
-      // Every header from that one list of `name: value` lines (taken now: abort() forgets them),
-      // not from getResponseHeader(): in a Firefox worker each call asks the main thread anew,
-      // where the request may have failed since, and a Content-Type read as null then made a
-      // cut connection look like a refused response (seen once under load).
-      const pairs = (all.match(/[^\r\n]+/g) || []).map((line) => line.split(/: ?(.*)/, 2));
-      const header = (name) => {
-        const pair = pairs.find(([n]) => n.toLowerCase() === name);
-        return pair ? pair[1] : null;
-      };
-      // Retry-After only matters on 429 and 503; Date only to measure a Retry-After date.
-      const retryAfter = status === 429 || status === 503 ? header('retry-after') : null;
-      const date = retryAfter && !/^\s*\d/.test(retryAfter) ? header('date') : null;
-      if (!report(REPORT_RESPONSE, status, x.statusText, header('content-type'), retryAfter, date, x.responseURL || url, () => pairs) || state.done) {
-        return;
-      }
-    }
-    // Chromium announces every chunk this way, sooner than the throttled `progress`.
-    if (ready === 3) deliver();
-    else if (ready === 4) {
-      // A failure mid-body turns the response into a network error, whose status is 0.
-      if (x.status === 0) failed();
-      else if (deliver()) end(REPORT_END);
-    }
-  };
-  x.onprogress = () => {
-    if (headersSeen && !state.done) deliver();
-  };
-  // Aborted by someone else than us (window.stop(), say): ours detaches the handlers first.
-  x.onabort = () => {
-    if (!state.done) end(REPORT_ABORTED);
-  };
-  x.onerror = () => {
-    if (state.done) return;
-    detach();
-    fail(null);
-  };
-  x.send(body === undefined ? null : body);
 }
 
 /**

@@ -44,14 +44,14 @@ export function later(info, load, emit) {
         stub.real = make();
       } catch (e) {
         // Bad options: reported as a failed connection, since the constructor has returned.
-        emit(EMIT_ERROR_CLOSED, `invalid\r${e && e.message}`, 0, -1);
+        emit(EMIT_ERROR_CLOSED, `invalid\r\r${e && e.message}`, 0, -1);
         return;
       }
       for (const type of pending) stub.real.listen(type);
       if (stub.real.transport !== stub.transport) emit(EMIT_TRANSPORT, stub.real.transport, 0, 0);
     },
     (e) => {
-      if (!stub.closed) emit(EMIT_ERROR_CLOSED, `internal\rcannot load: ${e && e.message}`, 0, -1);
+      if (!stub.closed) emit(EMIT_ERROR_CLOSED, `load\reventsource-wasm could not load its engine: ${e && e.message}\r`, 0, -1);
     },
   );
   return stub;

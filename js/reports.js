@@ -5,7 +5,7 @@
 
 export const EMIT_OPEN = 0; // text: origin of the response
 export const EMIT_MESSAGES = 1; // text: events packed as js/protocol.js's packEvent does (a comment is an event of type 'comment')
-export const EMIT_ERROR_RECONNECTING = 2; // text: reason CR statusText [CR body]; num: HTTP status or 0; extra: ms until the reconnect;
+export const EMIT_ERROR_RECONNECTING = 2; // text: reason CR sentence (may be empty) CR statusText [CR body]; num: HTTP status or 0; extra: ms until the reconnect;
 // more: a refused response's headers as [name, value] pairs (with the body: the error is about it)
 export const EMIT_ERROR_CLOSED = 3; // as above, extra: -1
 export const EMIT_ORIGIN = 4; // later events come from origin `text`

@@ -5,7 +5,9 @@
 // of events rather than once per event: each crossing into wasm has a fixed cost.
 
 import { cancel, closeNative, hidden, listen, native, now, readStream, request, resolve, timer, wallClock, watch, REPORT_BYTES, REPORT_RESPONSE, REPORT_TEXT } from './host.js';
-import { headerLines, numbers, optionError, panicMessage, put, putBytes, readOptions, text, x } from './core.js';
+import { WHOLE } from './whole.js';
+import { replayOptions, wait } from './wait.js';
+import { headerLines, numbers, optionError, panicMessage, put, putBytes, readOptions, runsSources, text, x } from './core.js';
 import {
   CMD_ABORT, CMD_ASK_HEADERS, CMD_ASK_RECONNECT, CMD_ERROR, CMD_OPEN, CMD_REQUEST, CMD_TRANSPORT,
   DECIDE_DELAY, DECIDE_GIVE_UP, DECIDE_PROCEED,
@@ -13,13 +15,16 @@ import {
 } from './protocol.js';
 import { EMIT_CRASHED, EMIT_ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES, EMIT_OPEN, EMIT_ORIGIN, EMIT_TRANSPORT } from './reports.js';
 
-/** Checks `url` and `init` as the constructor does; returns [href, options handle, choice]. */
-function prepare(url, init) {
+/**
+ * Checks `url` and `init` as the constructor does; returns [href, options handle, choice]. `record`
+ * gets the options as the engine read them (see readOptions).
+ */
+function prepare(url, init, record) {
   const href = resolve(url);
   // The platform's URL parser may be laxer than the standard's (Chromium's takes spaces in a host).
   const invalid = x.esw_check_url(put(href));
   if (invalid) throw optionError(invalid);
-  const options = readOptions(init);
+  const options = readOptions(init, record);
   const choice = x.esw_choose(options);
   if (choice < 0) throw optionError(-choice);
   return [href, options, choice];
@@ -32,7 +37,8 @@ export class Source {
    * NotSupportedError for an option it cannot honour.
    */
   constructor(url, init, emit) {
-    const [href, options, choice] = prepare(url, init);
+    const record = [];
+    const [href, options, choice] = prepare(url, init, record);
     this.url = href;
     this.withCredentials = (choice & 8) !== 0;
     this.transport = TRANSPORTS[choice & 3];
@@ -45,6 +51,7 @@ export class Source {
     this.es = null; // the native transport's EventSource
     this.types = null; // its listeners of ours: type → stop function
     this.origin = '';
+    this.waiting = null; // see `wait`
     if ((choice & 3) === 0) {
       x.esw_options_free(options);
       this.es = native(href, (choice & 4) !== 0, () => this.emit(EMIT_OPEN, '', 0, 0), () => this.nativeError());
@@ -61,7 +68,18 @@ export class Source {
       onReconnect: reconnect && reconnect.onReconnect,
     };
     const lifecycle = x.esw_lifecycle_bits(options);
-    this.h = x.esw_create(options, choice, hidden() ? 1 : 0, Math.random() * 9007199254740992, put(href));
+    const away = hidden() ? 1 : 0;
+    const seed = Math.random() * 9007199254740992;
+    if (WHOLE || runsSources()) this.h = x.esw_create(options, choice, away, seed, put(href));
+    else {
+      // Only the engine's front runs yet. It tells the request the source starts with, which
+      // goes out as it would have (below); the source starts once the whole engine is in.
+      const first = x.esw_first(options, choice, away, put(href)) === CMD_REQUEST ? [...numbers(), text()] : null;
+      this.retryMs = x.esw_initial(options);
+      this.lastId = text();
+      x.esw_options_free(options);
+      wait(this, () => replayOptions(record), (opts) => x.esw_create(opts, choice, away, seed, put(href)), first);
+    }
     if (lifecycle) this.unwatch = watch(lifecycle, (what) => this.step(() => x.esw_lifecycle(this.h, now(), what)));
     // What the engine asks first (its request, or for a URL that cannot be fetched, its error)
     // is done once the constructor has returned: events are never dispatched from inside it.
@@ -74,12 +92,14 @@ export class Source {
    */
   static fromStream(stream, emit) {
     const source = Object.create(Source.prototype);
-    Object.assign(source, { url: 'about:event-stream', withCredentials: false, transport: 'stream', emit, h: 0, abort: null, timer: null, at: Infinity, unwatch: null, es: null, types: null, origin: 'null', fns: {} });
-    source.h = x.esw_stream(Math.random() * 9007199254740992);
+    Object.assign(source, { url: 'about:event-stream', withCredentials: false, transport: 'stream', emit, h: 0, waiting: null, abort: null, timer: null, at: Infinity, unwatch: null, es: null, types: null, origin: 'null', fns: {} });
+    const seed = Math.random() * 9007199254740992;
+    if (WHOLE || runsSources()) source.h = x.esw_stream(seed);
+    else wait(source, null, () => x.esw_stream(seed), null);
     try {
       source.abort = readStream(stream, source.reporter(1));
     } catch (error) {
-      x.esw_free(source.h);
+      source.free();
       throw error;
     }
     return source;
@@ -102,7 +122,8 @@ export class Source {
 
   /** Drops what was buffered of an event not yet dispatched (the last event ID stays). */
   reset() {
-    if (this.h) x.esw_reset(this.h);
+    if (this.waiting) this.waiting.queue.push(() => this.reset());
+    else if (this.h) x.esw_reset(this.h);
   }
 
   /** Checks `url` and `init` as the constructor does, without connecting: what a source would be. */
@@ -113,7 +134,7 @@ export class Source {
   }
 
   get readyState() {
-    return this.es ? this.es.readyState : this.h ? x.esw_state(this.h) : 2;
+    return this.es ? this.es.readyState : this.h ? x.esw_state(this.h) : this.waiting ? 0 : 2;
   }
 
   /**
@@ -121,6 +142,15 @@ export class Source {
    * the engine (a panic) kills this source only: it is never called into again.
    */
   step(tell) {
+    const w = this.waiting;
+    if (w) {
+      if (tell) w.queue.push(() => this.step(tell));
+      else if (w.first && !w.sent) {
+        w.sent = true;
+        this.send(w.first, w.first[4]);
+      }
+      return;
+    }
     if (!this.h) return;
     try {
       if (tell) tell();
@@ -136,15 +166,9 @@ export class Source {
     while (this.h && (command = x.esw_poll(this.h, now())) >= 0) {
       const n = numbers();
       switch (command) {
-        case CMD_REQUEST: {
-          const generation = n[0];
-          const flags = n[1];
-          const credentials = n[2];
-          const lines = text().split('\n');
-          const fns = this.fns;
-          this.abort = request(this.reporter(generation), flags, lines[0], lines[1], lines.slice(2), flags & 2 ? fns.body : undefined, credentials, fns.fetch);
+        case CMD_REQUEST:
+          this.send(n, text());
           break;
-        }
         case CMD_ASK_HEADERS:
           this.askHeaders(n[0], n[1], text());
           break;
@@ -177,9 +201,23 @@ export class Source {
     this.arm();
   }
 
+  /** Starts a request: `n` its numbers (generation, flags, credentials), `lines` its text. */
+  send(n, lines) {
+    const [url, method, ...headers] = lines.split('\n');
+    const fns = this.fns;
+    this.abort = request(this.reporter(n[0]), n[1], url, method, headers, n[1] & 2 ? fns.body : undefined, n[2], fns.fetch);
+  }
+
   /** The function a request reports through (see js/host.js), for request `generation`. */
   reporter(generation) {
     return (kind, a, b, c, d, e, f, g) => {
+      const w = this.waiting;
+      if (w) {
+        // Told once the source runs (a chunk copied: its buffer serves the next read).
+        if (kind === REPORT_BYTES) a = a.slice();
+        w.queue.push(() => this.reporter(generation)(kind, a, b, c, d, e, f, g));
+        return true;
+      }
       if (!this.h) return false;
       this.step(() => {
         const h = this.h;
@@ -282,7 +320,7 @@ export class Source {
     const closed = this.es.readyState === 2;
     if (closed) this.release();
     // The native class tells nothing more; neither can we.
-    this.emit(closed ? EMIT_ERROR_CLOSED : EMIT_ERROR_RECONNECTING, 'native\r', 0, -1);
+    this.emit(closed ? EMIT_ERROR_CLOSED : EMIT_ERROR_RECONNECTING, 'native\r\r', 0, -1);
   }
 
   close() {
@@ -292,6 +330,7 @@ export class Source {
 
   /** Lets go of everything: the request, the timer, the page's events, the native source. */
   release() {
+    this.waiting = null;
     if (this.abort) this.abort();
     this.abort = null;
     if (this.timer !== null) cancel(this.timer);

@@ -45,8 +45,10 @@ function sizes() {
   for (const [name, f] of Object.entries(s.files)) {
     rows.push(`| ${name} | ${kb(f.raw)} | ${kb(f.gzip)} | ${kb(f.budget)} | ${kb(f.target)}${f.gzip <= f.target ? ' (met)' : ' (missed)'} |`);
   }
-  for (const [name, f] of Object.entries(s.lazy || {})) rows.push(`| ${name.replace(/-[A-Z0-9]{8}\.js$/, '-….js')} (loaded on first use) | ${kb(f.raw)} | ${kb(f.gzip)} | – | – |`);
-  rows.push('', `Of which the engine (wasm, inlined as text in the two first: js/engine-text.js): ${kb(s.engine.raw)}, ${kb(s.engine.gzip)} gzip.`);
+  for (const [name, f] of Object.entries(s.lazy || {})) rows.push(`| ${name} (loaded on first use) | ${kb(f.raw)} | ${kb(f.gzip)} | – | – |`);
+  if (s.whole) rows.push(`| dist/whole.js (\`eventsource-wasm/whole\`: all of it in one module) | ${kb(s.whole.raw)} | ${kb(s.whole.gzip)} | – | – |`);
+  const front = s.front ? `; its front, inlined in the two first, ${kb(s.front.raw)}, ${kb(s.front.gzip)} gzip` : '';
+  rows.push('', `The whole engine (wasm; as text in dist/engine-full.js, see js/engine-text.js): ${kb(s.engine.raw)}, ${kb(s.engine.gzip)} gzip${front}.`);
   return rows.join('\n');
 }
 

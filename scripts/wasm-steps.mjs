@@ -22,6 +22,27 @@ export const run = (cmd, args, extraEnv = {}) =>
  */
 export const NPM_FEATURES = ['--no-default-features', '--features', 'js,talc,lol,panic-handler'];
 
+/** The same for the engine's front (src/npm/mod.rs): what every page loads. */
+export const FRONT_FEATURES = ['--no-default-features', '--features', 'front,talc,lol,panic-handler'];
+
+/**
+ * An esbuild plugin for a bundle with one engine that serves from the start, whole (the classic
+ * script, the panic probe, a profile): the front's module resolves to `inlineFile`, the whole
+ * engine's lazy one and js/wait.js to nothing, since they never serve, and js/whole.js to `WHOLE = 1`.
+ */
+export const wholeEngine = (inlineFile) => ({
+  name: 'whole-engine',
+  setup(b) {
+    b.onResolve({ filter: /\/pkg\/engine-inline\.js$/ }, () => ({ path: inlineFile }));
+    b.onResolve({ filter: /\/pkg\/engine-full\.js$/ }, () => ({ path: 'none', namespace: 'whole-engine' }));
+    b.onLoad({ filter: /^none$/, namespace: 'whole-engine' }, () => ({ contents: "export default '';", loader: 'js' }));
+    b.onResolve({ filter: /\/whole\.js$/ }, () => ({ path: 'whole', namespace: 'whole-engine' }));
+    b.onLoad({ filter: /^whole$/, namespace: 'whole-engine' }, () => ({ contents: 'export const WHOLE = 1;', loader: 'js' }));
+    b.onResolve({ filter: /\/wait\.js$/ }, () => ({ path: 'wait', namespace: 'whole-engine' }));
+    b.onLoad({ filter: /^wait$/, namespace: 'whole-engine' }, () => ({ contents: 'export function wait() {} export function replayOptions() {}', loader: 'js' }));
+  },
+});
+
 /**
  * cargo (release) for wasm32, then wasm-opt -Oz into `outFile`. `features`: cargo's feature
  * arguments; `targetDir`: a cargo target directory of its own (a probe build must not replace
@@ -42,11 +63,13 @@ export function buildEngine({ outFile, features = NPM_FEATURES, targetDir, profi
 }
 
 /**
- * Writes `outFile`, an ES module whose default export is the wasm as text and `decoder` the bytes
- * of js/engine-text.wat, which turns it back (see js/engine-text.js). Decodes it once here and
- * fails unless that gives back exactly the wasm.
+ * Writes `outFile`, an ES module whose default export is the wasm as text, and, unless
+ * `withDecoder` is false, `decoder`: the bytes of js/engine-text.wat that turn the text back (see
+ * js/engine-text.js). Without it: the whole engine's file loaded on use (dist/engine-full.js),
+ * the text alone, which js/core.js may also read as data. Decodes it once here and fails unless that gives back
+ * exactly the wasm.
  */
-export function writeInline(wasmFile, outFile) {
+export function writeInline(wasmFile, outFile, withDecoder = true) {
   const wasm = readFileSync(wasmFile);
   const decoderFile = join(dirname(outFile), 'engine-text.wasm');
   run(join(root, 'node_modules/.bin/wasm-as'), [join(root, 'js/engine-text.wat'), '-o', decoderFile]);
@@ -59,5 +82,6 @@ export function writeInline(wasmFile, outFile) {
   for (const [bytes, encoded, what] of [[sample, encode(sample), 'a 150 000-byte sample of every byte value'], [wasm, text, wasmFile]]) {
     if (!Buffer.from(decode(encoded, decoder)).equals(bytes)) throw new Error(`js/engine-text.js: the text of ${what} does not decode to it`);
   }
-  writeFileSync(outFile, `export default ${JSON.stringify(text)};\nexport const decoder = ${JSON.stringify(decoder)};\n`);
+  const more = withDecoder ? `export const decoder = ${JSON.stringify(decoder)};\n` : '';
+  writeFileSync(outFile, `export default ${JSON.stringify(text)};\n${more}`);
 }

@@ -73,6 +73,34 @@ fn error_kinds_have_stable_names() {
     }
 }
 
+/// The npm class's `message` comes from here, and travels CR-separated beside the reason.
+#[test]
+fn error_kinds_have_distinct_one_line_sentences() {
+    let kinds = [
+        ErrorKind::Network,
+        ErrorKind::EndOfStream,
+        ErrorKind::Status,
+        ErrorKind::ContentType,
+        ErrorKind::Timeout,
+        ErrorKind::TooLarge,
+        ErrorKind::GaveUp,
+        ErrorKind::Aborted,
+        ErrorKind::Cors,
+        ErrorKind::UrlScheme,
+        ErrorKind::NotAResponse,
+    ];
+    let sentences: Vec<&str> = kinds.iter().map(|k| k.sentence()).collect();
+    for (kind, sentence) in kinds.iter().zip(&sentences) {
+        assert!(!sentence.is_empty() && !sentence.contains(['\r', '\n']), "{kind:?}: {sentence:?}");
+        assert_ne!(*sentence, kind.as_str(), "{kind:?}: a sentence, not the reason again");
+    }
+    let mut distinct = sentences.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), kinds.len(), "{sentences:?}");
+    assert_eq!(ErrorKind::Status.sentence(), "the server answered with an error status");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Response: open or fail
 

@@ -454,3 +454,72 @@ fn the_hosts_lifecycle_codes_are_the_happenings_discriminants() {
     assert_eq!(Happening::from_code(6), None, "an unknown code is ignored, not a panic");
     assert_eq!(Happening::from_code(u32::MAX), None);
 }
+
+/// What the class sends before the whole engine is in (`first_request`, and what it tells page
+/// code meanwhile) must be exactly what the source, once made, asks for and tells first: the
+/// class adopts that request, and treats any difference as a bug.
+#[test]
+fn first_request_is_the_sources_first_request() {
+    use eventsource_wasm::engine::source::first_request;
+    let headers = Value::HeaderLines("x-token:abc\naccept:text/plain");
+    let cases: &[&[(&str, Value<'_>)]] = &[
+        &[],
+        &[("transport", Value::Str("fetch"))],
+        &[("transport", Value::Str("xhr"))],
+        &[("transport", Value::Str("longpoll"))],
+        &[("headers", headers), ("method", Value::Str("post")), ("body", Value::Object)],
+        &[("lastEventId", Value::Str("41")), ("transport", Value::Str("fetch"))],
+        &[
+            ("lastEventId", Value::Str("é 1")),
+            ("lastEventIdIn", Value::Str("both")),
+            ("lastEventIdParam", Value::Str("since")),
+        ],
+        &[("lastEventId", Value::Str("7")), ("lastEventIdIn", Value::Str("query")), ("transport", Value::Str("xhr"))],
+        &[
+            ("withCredentials", Value::Bool(true)),
+            ("credentials", Value::Str("omit")),
+            ("transport", Value::Str("fetch")),
+        ],
+        &[("reconnect.delay", Value::Number(250.0)), ("transport", Value::Str("fetch"))],
+        &[("pauseWhenHidden", Value::Bool(true))],
+        &[("headers", Value::Function)],
+    ];
+    let platforms = [browser(), Platform::from_bits(0b00110, Some(PAGE.into())), Platform::from_bits(0b00100, None)];
+    let mut compared = 0;
+    for set in cases {
+        for platform in &platforms {
+            for url in [SAME, CROSS, "http://127.0.0.1:3000/s?a=1#f", "ftp://127.0.0.1/s"] {
+                for hidden in [false, true] {
+                    let o = options(set).unwrap();
+                    let Ok(kind) = o.choose(platform) else { continue };
+                    if kind == TransportKind::Native {
+                        continue;
+                    }
+                    let first = first_request(&o, kind, platform, url.into(), hidden);
+                    let mut s = Source::new(&o, kind, platform, url.into(), hidden, 7);
+                    assert_eq!(s.last_event_id(), o.last_event_id, "{set:?}");
+                    assert_eq!(s.reconnection_time(), o.initial_reconnection_time(), "{set:?}");
+                    match s.poll(0) {
+                        // Not told where the last event ID goes in the query (left to the source).
+                        Some(Command::Request(r)) if first.is_none() => {
+                            assert!(
+                                !o.last_event_id.is_empty() && r.url != url,
+                                "{set:?} {url}: no first request told"
+                            );
+                        }
+                        Some(Command::Request(r)) => {
+                            assert_eq!(first.as_ref(), Some(&r), "{set:?} {url} hidden {hidden}");
+                            compared += 1;
+                        }
+                        other => {
+                            assert_eq!(first, None, "{set:?} {url} hidden {hidden}: the source starts with {other:?}")
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Most combinations start with a request (the rest: a header function, a hidden page that
+    // pauses, an ftp: URL).
+    assert!(compared > 100, "only {compared} requests compared");
+}

@@ -114,6 +114,12 @@ export type ErrorReason =
   | 'url-scheme'
   /** The `fetch` option gave no response with a readable body: the source is closed. */
   | 'not-a-response'
+  /**
+   * The package's engine, loaded when a source of our own transports is first made (the file
+   * `engine-full.js` beside the package's bundle, or `eventsource-wasm.core.mjs` where
+   * WebAssembly is refused), could not be loaded; `message` says what failed. The source is closed.
+   */
+  | 'load'
   | 'internal'
   | 'native';
 

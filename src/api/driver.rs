@@ -520,6 +520,9 @@ mod web {
             }
             let body = if request.body { self.body.as_deref() } else { None };
             self.generation.set(request.generation);
+            if request.xhr {
+                host::provide_xhr();
+            }
             let flags = if request.xhr { host::FLAG_XHR } else { 0 }
                 | if request.cross_origin { host::FLAG_CROSS_ORIGIN } else { 0 };
             let abort = host::request(

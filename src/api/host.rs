@@ -63,6 +63,9 @@ extern "C" {
         credentials: u32,
         custom_fetch: &JsValue,
     ) -> js_sys::Function;
+    /// Hands over the XHR driver (js/xhr.js), which the npm package loads on first use.
+    #[wasm_bindgen(js_name = useXhr)]
+    fn use_xhr(driver: &JsValue);
     /// The browser's own EventSource, with these handlers.
     pub(crate) fn native(
         url: &str,
@@ -88,6 +91,19 @@ extern "C" {
     /// Calls `callback` with 0 online, 1 restored, 2 hidden, 3 shown, for the events `bits`
     /// asks for; returns the function that stops listening.
     pub(crate) fn watch(bits: u32, callback: &js_sys::Function) -> js_sys::Function;
+}
+
+// The host's XHR driver, a module of its own (the npm package loads it on first use). As a
+// snippet of the crate, wasm-bindgen ships it beside js/host.js and imports it at start.
+#[wasm_bindgen(module = "/js/xhr.js")]
+extern "C" {
+    #[wasm_bindgen(thread_local_v2, js_name = viaXhr)]
+    static VIA_XHR: JsValue;
+}
+
+/// Hands the host its XHR driver, before a request over XHR (a call that sets a variable).
+pub(crate) fn provide_xhr() {
+    VIA_XHR.with(use_xhr);
 }
 
 #[wasm_bindgen]

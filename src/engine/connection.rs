@@ -106,6 +106,25 @@ impl ErrorKind {
             ErrorKind::NotAResponse => "not-a-response",
         }
     }
+
+    /// What happened, as a sentence (the npm class's `EventSourceErrorEvent.message`). Here
+    /// rather than in JavaScript: the engine that reports errors is loaded on use, the class is
+    /// in every page's bytes.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            ErrorKind::Network => "the connection failed",
+            ErrorKind::EndOfStream => "the server ended the stream",
+            ErrorKind::Status => "the server answered with an error status",
+            ErrorKind::ContentType => "the response is not text/event-stream",
+            ErrorKind::Timeout => "no data arrived within heartbeatTimeout",
+            ErrorKind::TooLarge => "an event was larger than maxEventSize",
+            ErrorKind::GaveUp => "the reconnection policy gave up",
+            ErrorKind::Aborted => "the request was aborted",
+            ErrorKind::Cors => "the response was refused by CORS",
+            ErrorKind::UrlScheme => "the URL cannot be fetched",
+            ErrorKind::NotAResponse => "fetch gave no response with a readable body",
+        }
+    }
 }
 
 /// An error to report; `ready_state` is already what it says.

@@ -464,6 +464,11 @@ impl Options {
         checks.iter().find(|(set, _)| *set).map(|(_, name)| *name)
     }
 
+    /// The reconnection time a source of these options starts with.
+    pub fn initial_reconnection_time(&self) -> Millis {
+        self.reconnection_time.unwrap_or(super::connection::DEFAULT_RECONNECTION_TIME)
+    }
+
     /// Cookies cross-origin, as the native class's `withCredentials` understands it.
     pub fn sends_credentials(&self) -> bool {
         self.credentials.map_or(self.with_credentials, |c| c == Credentials::Include)

@@ -199,20 +199,9 @@ pub struct ResponseInfo<'a> {
 pub struct Source {
     conn: Connection,
     kind: TransportKind,
-    /// Long-polling goes over XHR where there is one.
-    has_xhr: bool,
-    url: String,
-    method: String,
-    headers: Vec<(String, String)>,
-    body: bool,
-    credentials: Credentials,
-    id_header: bool,
-    id_query: Option<String>,
-    /// `lastEventIdIn: 'auto'`: the header, and the query once a CORS preflight refused it.
-    id_fallback: Option<String>,
+    route: Route,
     /// The current request carries the last event ID in a header, cross-origin.
     id_header_cross: bool,
-    cross_origin: bool,
     headers_fn: bool,
     on_reconnect: bool,
     generation: u32,
@@ -238,18 +227,31 @@ pub struct Source {
     refused_body: Option<Vec<u8>>,
 }
 
-impl Source {
-    /// A source for `url` (absolute, as the platform serialised it) on transport `kind` (what
-    /// [`Options::choose`] picked; not native). `hidden`: the page is hidden now. `seed` seeds
-    /// the jitter of reconnect delays.
-    pub fn new(
-        options: &Options,
-        kind: TransportKind,
-        platform: &Platform,
-        url: String,
-        hidden: bool,
-        seed: u64,
-    ) -> Source {
+/// The header the last event ID travels in.
+const LAST_EVENT_ID: &str = "Last-Event-ID";
+
+/// How a source's requests are made: its URL, method, headers and body, and where the last
+/// event ID goes. Set when the source is made; only a refused CORS preflight changes it (the ID
+/// moves to the query).
+#[derive(Debug, Clone)]
+struct Route {
+    /// Long-polling goes over XHR where there is one.
+    has_xhr: bool,
+    url: String,
+    method: String,
+    headers: Vec<(String, String)>,
+    body: bool,
+    credentials: Credentials,
+    id_header: bool,
+    id_query: Option<String>,
+    /// `lastEventIdIn: 'auto'`: the header, and the query once a CORS preflight refused it.
+    id_fallback: Option<String>,
+    cross_origin: bool,
+}
+
+impl Route {
+    /// The route of a source for `url`, and the URL's origin.
+    fn new(options: &Options, platform: &Platform, url: String) -> (Route, String) {
         // The standard's `Last-Event-ID` header, also cross-origin, as the browser's own class
         // sends it. Servers that answer no CORS preflight (many answer only
         // `Access-Control-Allow-Origin: *`) refuse such a request: then the ID moves to the query,
@@ -264,6 +266,117 @@ impl Source {
             LastEventIdIn::Auto if cross_origin && !platform.probe => (false, Some(param()), None),
             LastEventIdIn::Auto => (true, None, cross_origin.then(param)),
         };
+        let route = Route {
+            has_xhr: platform.xhr,
+            url,
+            method: options.method.clone(),
+            headers: options.headers.clone(),
+            body: options.body,
+            credentials: options.credentials_mode(),
+            id_header,
+            id_query,
+            id_fallback,
+            cross_origin,
+        };
+        (route, origin)
+    }
+
+    /// Request `generation` on transport `kind`, resuming after `last_event_id` (empty: none),
+    /// with the application's `extra` headers. Without `QUERY`, the last event ID never goes in
+    /// the query (see [`first_request`]), and the code that would put it there is left out.
+    fn request<const QUERY: bool>(
+        &self,
+        kind: TransportKind,
+        generation: u32,
+        last_event_id: &str,
+        extra: Vec<(String, String)>,
+    ) -> Request {
+        let xhr = match kind {
+            TransportKind::Xhr => true,
+            TransportKind::LongPoll => self.has_xhr,
+            TransportKind::Native | TransportKind::Fetch => false,
+        };
+        // XHR's text is decoded already, BOM removed, except in WebKit, whose decoder keeps a
+        // BOM that arrived split across reads: so its text is parsed as bytes are, and a leading
+        // U+FEFF is taken for the BOM. (A stream that starts with two loses the second then.)
+        let mut headers = Vec::with_capacity(self.headers.len() + extra.len() + 4);
+        let named = |name: &str| self.headers.iter().chain(&extra).any(|(n, _)| n.eq_ignore_ascii_case(name));
+        let mut standard = |name: &str, value: &str| {
+            if !named(name) {
+                headers.push((name.to_owned(), value.to_owned()));
+            }
+        };
+        // The standard's request: `Accept`, and (its cache mode is "no-store") `Cache-Control`
+        // and `Pragma`, which fetch adds itself; XHR cannot ask for that mode, so they are sent
+        // as headers, same-origin only: cross-origin they would cost a CORS preflight.
+        standard("Accept", "text/event-stream");
+        if xhr && !self.cross_origin {
+            standard("Cache-Control", "no-cache");
+            standard("Pragma", "no-cache");
+        }
+        headers.extend(self.headers.iter().cloned());
+        headers.extend(extra);
+        let mut url = self.url.clone();
+        if !last_event_id.is_empty() {
+            if self.id_header {
+                // A header value is bytes: the ID's UTF-8 bytes, one per character, as browsers
+                // send it (`Headers` refuses characters past U+00FF).
+                headers.push((LAST_EVENT_ID.to_owned(), last_event_id.bytes().map(char::from).collect()));
+            }
+            if let Some(name) = self.id_query.as_ref().filter(|_| QUERY) {
+                url = with_query(&url, name, last_event_id);
+            }
+        }
+        Request {
+            generation,
+            xhr,
+            url,
+            method: self.method.clone(),
+            headers,
+            body: self.body,
+            credentials: self.credentials,
+            cross_origin: self.cross_origin,
+        }
+    }
+}
+
+/// The request a source made with these arguments (see [`Source::new`]) starts with, if it
+/// starts with one at once: not where the application's header function speaks first, nor in a
+/// hidden page that pauses, nor for a URL that cannot be fetched. It costs neither the source
+/// nor its connection, so a face may send it while the code that runs sources is still loading,
+/// and hand it to the source once that is in (the source's first [`Command::Request`] is equal
+/// to it). `None` also where a `lastEventId` option goes in the query: rare, and what rewriting a
+/// query takes is left out of the npm package's front (the source then sends it itself).
+pub fn first_request(
+    options: &Options,
+    kind: TransportKind,
+    platform: &Platform,
+    url: String,
+    hidden: bool,
+) -> Option<Request> {
+    if options.headers_fn || (options.lifecycle.pause_when_hidden && hidden) || !fetchable(&url) {
+        return None;
+    }
+    let (route, _) = Route::new(options, platform, url);
+    if route.id_query.is_some() && !options.last_event_id.is_empty() {
+        return None;
+    }
+    Some(route.request::<false>(kind, 1, &options.last_event_id, Vec::new()))
+}
+
+impl Source {
+    /// A source for `url` (absolute, as the platform serialised it) on transport `kind` (what
+    /// [`Options::choose`] picked; not native). `hidden`: the page is hidden now. `seed` seeds
+    /// the jitter of reconnect delays.
+    pub fn new(
+        options: &Options,
+        kind: TransportKind,
+        platform: &Platform,
+        url: String,
+        hidden: bool,
+        seed: u64,
+    ) -> Source {
+        let (route, origin) = Route::new(options, platform, url);
         let mut config = Config::default();
         if kind == TransportKind::LongPoll {
             config.end_of_body = EndOfBody::PollAgain;
@@ -285,7 +398,7 @@ impl Source {
         config.comments = options.comments;
         let body_max = options.error_body.min(config.max_event_size as u64) as usize;
         let mut conn = Connection::new(config);
-        if !fetchable(&url) {
+        if !fetchable(&route.url) {
             // ftp:, mailto:, about:, javascript:…: fetching is futile, so the connection fails
             // (asynchronously, like any failure), as the browser's own class does.
             conn.fail_now(ErrorKind::UrlScheme);
@@ -296,17 +409,8 @@ impl Source {
         Source {
             conn,
             kind,
-            has_xhr: platform.xhr,
-            url,
-            method: options.method.clone(),
-            headers: options.headers.clone(),
-            body: options.body,
-            credentials: options.credentials_mode(),
-            id_header,
-            id_query,
-            id_fallback,
+            route,
             id_header_cross: false,
-            cross_origin,
             headers_fn: options.headers_fn,
             on_reconnect: options.on_reconnect,
             generation: 0,
@@ -331,7 +435,7 @@ impl Source {
     pub fn for_stream(seed: u64) -> Source {
         let options = Options::default();
         let mut source = Source::new(&options, TransportKind::Fetch, &Platform::default(), "http:".into(), false, seed);
-        source.url = "about:event-stream".to_owned();
+        source.route.url = "about:event-stream".to_owned();
         source.origin = "null".to_owned();
         source.conn = Connection::new(Config { reconnect: false, seed, ..Config::default() });
         // The connect it asks for first is the stream itself, already there.
@@ -355,7 +459,7 @@ impl Source {
 
     /// The URL.
     pub fn url(&self) -> &str {
-        &self.url
+        &self.route.url
     }
 
     /// The origin of the current response (for `MessageEvent.origin`).
@@ -434,55 +538,9 @@ impl Source {
     }
 
     fn request(&mut self, now: Millis, last_event_id: &str, extra: Vec<(String, String)>) -> Command {
-        let xhr = match self.kind {
-            TransportKind::Xhr => true,
-            TransportKind::LongPoll => self.has_xhr,
-            TransportKind::Native | TransportKind::Fetch => false,
-        };
-        // XHR's text is decoded already, BOM removed, except in WebKit, whose decoder keeps a
-        // BOM that arrived split across reads: so its text is parsed as bytes are, and a leading
-        // U+FEFF is taken for the BOM. (A stream that starts with two loses the second then.)
         self.conn.on_request_sent(now);
-        let mut headers = Vec::with_capacity(self.headers.len() + extra.len() + 4);
-        let named = |name: &str| self.headers.iter().chain(&extra).any(|(n, _)| n.eq_ignore_ascii_case(name));
-        let mut standard = |name: &str, value: &str| {
-            if !named(name) {
-                headers.push((name.to_owned(), value.to_owned()));
-            }
-        };
-        // The standard's request: `Accept`, and (its cache mode is "no-store") `Cache-Control`
-        // and `Pragma`, which fetch adds itself; XHR cannot ask for that mode, so they are sent
-        // as headers, same-origin only: cross-origin they would cost a CORS preflight.
-        standard("Accept", "text/event-stream");
-        if xhr && !self.cross_origin {
-            standard("Cache-Control", "no-cache");
-            standard("Pragma", "no-cache");
-        }
-        headers.extend(self.headers.iter().cloned());
-        headers.extend(extra);
-        let mut url = self.url.clone();
-        self.id_header_cross = false;
-        if !last_event_id.is_empty() {
-            if self.id_header {
-                // A header value is bytes: the ID's UTF-8 bytes, one per character, as browsers
-                // send it (`Headers` refuses characters past U+00FF).
-                headers.push(("Last-Event-ID".to_owned(), last_event_id.bytes().map(char::from).collect()));
-                self.id_header_cross = self.cross_origin;
-            }
-            if let Some(name) = &self.id_query {
-                url = with_query(&url, name, last_event_id);
-            }
-        }
-        Command::Request(Request {
-            generation: self.generation,
-            xhr,
-            url,
-            method: self.method.clone(),
-            headers,
-            body: self.body,
-            credentials: self.credentials,
-            cross_origin: self.cross_origin,
-        })
+        self.id_header_cross = self.route.cross_origin && self.route.id_header && !last_event_id.is_empty();
+        Command::Request(self.route.request::<true>(self.kind, self.generation, last_event_id, extra))
     }
 
     fn report(&mut self, failure: &Failure) -> ErrorReport {
@@ -651,9 +709,9 @@ impl Source {
             return;
         }
         if self.id_header_cross {
-            if let Some(param) = self.id_fallback.take() {
-                self.id_header = false;
-                self.id_query = Some(param);
+            if let Some(param) = self.route.id_fallback.take() {
+                self.route.id_header = false;
+                self.route.id_query = Some(param);
                 self.conn.request_again(now);
                 return;
             }

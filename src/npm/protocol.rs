@@ -85,8 +85,8 @@ pub mod command {
     /// Fire `open`: text = the response's origin.
     pub const OPEN: i32 = 3;
     /// Fire `error`: nums = status, ready state, ms until the reconnect or -1, 1 when it is
-    /// about a refused response (the class attaches its headers); text = reason, CR, status
-    /// text, and for a refused response CR and the start of its body.
+    /// about a refused response (the class attaches its headers); text = reason, CR, its
+    /// sentence, CR, status text, and for a refused response CR and the start of its body.
     pub const ERROR: i32 = 4;
     /// Call the reconnect hook: nums = attempt, delay, status; text = reason, LF, last event ID.
     pub const ASK_RECONNECT: i32 = 5;

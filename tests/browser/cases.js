@@ -854,6 +854,141 @@ function defineCases(EventSource, expectAuto) {
   return cases;
 }
 
+// The package's code that is loaded on use (dist/engine-full.js, dist/xhr.js), held back by the
+// test server (`/held/K/…`, served on `/release?key=K`; `missing…` keys never get it): what a
+// source does before that code arrives, and when it never does. Run on held.html, where each case
+// imports a copy of the package of its own (a new K, so a new module and a fresh engine).
+function defineHeldCases() {
+  const cases = {};
+  const def = (name, fn, transports = ['fetch']) => {
+    fn.transports = transports;
+    fn.compare = false;
+    cases[name] = fn;
+  };
+  /** Imports a copy of the package whose files loaded on use are held (or missing); returns K. */
+  const load = async (t, kind = 'held') => {
+    const k = `${kind}-${t.key()}`;
+    t.EventSource = (await import(`/held/${k}/index.js`)).EventSource;
+    return k;
+  };
+  /** Waits until the server has seen a request for `file` of K's copy. */
+  const asked = async (k, file) => {
+    const path = `/held/${k}/${file}`;
+    const log = await getJson(`${A}/logwait?key=${k}&n=1&path=${encodeURIComponent(path)}&timeout=10000`);
+    eq(log.length > 0, true, `the page asked for ${file}`);
+  };
+  const release = (k) => getJson(`${A}/release?key=${k}`);
+
+  // The first request goes out before the engine is in; its response and events wait for it, and
+  // the engine takes that request over: one request, every event, in order.
+  def('held-first-request', async (transport, t) => {
+    const k = await load(t);
+    const key = t.key();
+    const es = t.source(`${A}/stream?n=2&interval=20&ids=1&key=${key}`);
+    await asked(k, 'engine-full.js');
+    eq(await openCount(key, 1, 10000), 1, 'SSE responses open while the engine is held back');
+    eq([t.seq(), es.readyState], [[], 0], 'events and readyState before the engine is in');
+    await release(k);
+    await t.until(() => t.count('message') === 2, 10000, 'both messages');
+    eq(t.seq(), ['open@1', 'message "tick 1" #1 @1', 'message "tick 2" #2 @1'], 'events');
+    eq((await serverLog(key)).length, 1, 'requests (the first one, taken over by the engine)');
+  });
+
+  // close() before the engine is in: the request is aborted, and nothing happens once it is.
+  def('held-close-before-engine', async (transport, t) => {
+    const k = await load(t);
+    const key = t.key();
+    const es = t.source(`${A}/stream?n=3&interval=20&ids=1&retry=50&key=${key}`, {}, { label: 'closed' });
+    eq(await openCount(key, 1, 10000), 1, 'SSE responses open before close()');
+    es.close();
+    eq(es.readyState, 2, 'readyState right after close()');
+    eq(await openCount(key, 0, 10000), 0, 'SSE responses still open 10 s after close()');
+    await release(k);
+    // A second source of the same copy gets its events once the engine runs: by then the closed
+    // one would have shown anything it wrongly kept.
+    const other = t.source(`${A}/stream?n=1&ids=1&key=${t.key()}`, {}, { label: 'other' });
+    await t.until(() => t.count('message', 'other') === 1, 10000, "the second source's message");
+    other.close();
+    eq([t.seq('closed'), es.readyState], [[], 2], 'events and readyState of the closed source');
+    eq((await serverLog(key)).length, 1, 'requests of the closed source');
+  });
+
+  // A refused response that arrives before the engine: the error it causes, with its reason,
+  // status and sentence (which the engine gives), once the engine is in.
+  def('held-error-before-engine', async (transport, t) => {
+    const k = await load(t);
+    const key = t.key();
+    const es = t.source(`${A}/status?code=500&key=${key}`);
+    const errors = [];
+    es.addEventListener('error', (e) => errors.push([e.reason, e.status, e.message, es.readyState]));
+    await asked(k, 'engine-full.js');
+    await getJson(`${A}/logwait?key=${key}&n=1&timeout=10000`);
+    eq(t.seq(), [], 'events before the engine is in');
+    await release(k);
+    await t.until(() => t.count('error') === 1, 10000, 'the error');
+    eq(errors, [['http-status', 500, 'the server answered with an error status (HTTP 500 Internal Server Error)', 2]], 'the error: reason, status, message, readyState');
+    eq((await serverLog(key)).length, 1, 'requests');
+  });
+
+  // A source over XHR waits for the XHR driver, loaded on first use: no request before it is in.
+  def('held-xhr-driver', async (transport, t) => {
+    const k = await load(t);
+    const key = t.key();
+    t.source(`${A}/stream?n=2&interval=20&ids=1&key=${key}`);
+    await asked(k, 'xhr.js');
+    await asked(k, 'engine-full.js');
+    eq((await serverLog(key)).length, 0, 'requests while the XHR driver is held back');
+    await release(k);
+    await t.until(() => t.count('message') === 2, 10000, 'both messages');
+    eq(t.seq(), ['open@1', 'message "tick 1" #1 @1', 'message "tick 2" #2 @1'], 'events');
+    eq((await serverLog(key)).length, 1, 'requests');
+  }, ['xhr']);
+
+  // EventSource.fromReadableStream before the engine is in: the stream is read meanwhile, and
+  // its events come once it is.
+  def('held-stream-before-engine', async (transport, t) => {
+    const k = await load(t);
+    const events = [];
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('id: 1\ndata: a\n\ndata: b\n\n'));
+        c.close();
+      },
+    });
+    const es = t.EventSource.fromReadableStream(stream);
+    t.sources.push(es);
+    const note = (e) => {
+      events.push(`${e.type}${e.data ? ` ${e.data}` : ''}@${es.readyState}`);
+      for (const w of [...t.waiters]) w();
+    };
+    for (const type of ['open', 'message', 'error']) es.addEventListener(type, note);
+    await asked(k, 'engine-full.js');
+    eq(events, [], 'events before the engine is in');
+    await release(k);
+    await waitUntil(t.waiters, () => events.includes('error@2'), 10000, () => `timed out waiting for the end of the stream; events: ${show(events)}`);
+    eq(events, ['open@1', 'message a@1', 'message b@1', 'error@2'], 'events');
+  });
+
+  // The engine's file cannot be loaded (404 to import() and to fetch): the source closes with
+  // reason 'load' and says which file, its request aborted; the browser's own transport, which
+  // needs no engine, still works in the same copy.
+  def('held-engine-missing', async (transport, t) => {
+    await load(t, 'missing');
+    const key = t.key();
+    const es = t.source(`${A}/stream?n=3&interval=20&ids=1&key=${key}`);
+    const errors = [];
+    es.addEventListener('error', (e) => errors.push([e.reason, /engine-full\.js/.test(e.message), es.readyState]));
+    await t.until(() => t.count('error') === 1, 10000, 'the error');
+    eq(errors, [['load', true, 2]], 'the error: reason, message names the file, readyState');
+    eq(await openCount(key, 0, 10000), 0, 'SSE responses still open 10 s after the error');
+    const native = t.source(`${A}/stream?n=1&ids=1&key=${t.key()}`, { transport: 'native' }, { label: 'native' });
+    await t.until(() => t.count('message', 'native') === 1, 10000, "the native source's message");
+    native.close();
+    eq(t.seq(''), ['error@2'], 'events of the failed source');
+  });
+  return cases;
+}
+
 // Cases for the pages that load dist/eventsource-wasm.global.js as a classic script.
 function defineGlobalCases(EventSource) {
   const cases = {};
@@ -922,7 +1057,7 @@ function defineGlobalCases(EventSource) {
  *   must pick here; transports: restricts every case to these.
  */
 export function installCases(EventSource, { names, expectAuto = 'native', transports } = {}) {
-  const every = { ...defineCases(EventSource, expectAuto), ...defineGlobalCases(EventSource) };
+  const every = { ...defineCases(EventSource, expectAuto), ...defineGlobalCases(EventSource), ...defineHeldCases() };
   const general = Object.keys(defineCases(EventSource, expectAuto));
   const chosen = names || general;
   const cases = {};

@@ -260,6 +260,8 @@ function browserPlan(browser, { B, P, opts }) {
   if (opts.envs.includes('sw')) {
     plan.push({ env: 'service-worker', url: `/tests/envs/sw.html?b=${b}`, transports: SW_TRANSPORTS });
     plan.push({ env: 'service-worker-without-eventsource', url: `/tests/envs/sw.html?b=${b}&strip=1`, transports: ['auto'] });
+    // eventsource-wasm/whole: the package in one file, the whole engine inside.
+    plan.push({ env: 'service-worker-whole-entry', url: `/tests/envs/sw.html?b=${b}&strip=1&entry=whole`, transports: ['auto'] });
   }
   if (opts.envs.includes('worker')) {
     plan.push({ env: 'worker', url: `/tests/envs/worker.html?b=${b}`, transports: WORKER_TRANSPORTS });

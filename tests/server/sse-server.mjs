@@ -200,7 +200,8 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
       return;
     }
     const q = Object.fromEntries(url.searchParams);
-    const key = q.key ?? '';
+    // /held/K/… (see handleHeld) is logged under K.
+    const key = q.key ?? url.pathname.match(/^\/held\/([^/]+)\//)?.[1] ?? '';
     const chunks = [];
     let size = 0;
     req.on('data', (c) => { if (size < MAX_BODY) { chunks.push(c); size += c.length; } });
@@ -303,7 +304,12 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
       case '/hugeevent': return handleHugeEvent(ctx);
       // Refused responses with a body (error details, tests/options/).
       case '/refuse': return handleRefuse(ctx);
-      default: if (serveStatic(ctx, files)) return; return sendPlain(ctx, 404, `no such endpoint: ${url.pathname}`);
+      // What the package loads on use, held back or missing (tests/browser/held.html).
+      case '/release': return handleRelease(ctx);
+      default:
+        if (url.pathname.startsWith('/held/')) return handleHeld(ctx);
+        if (serveStatic(ctx, files)) return;
+        return sendPlain(ctx, 404, `no such endpoint: ${url.pathname}`);
     }
   }
 
@@ -579,6 +585,36 @@ export async function startServer({ port = 0, ports: extra = 0, host = HOST, fil
     const list = logs.get(key) || [];
     sendJson(ctx, 200, list);
     if (q.clear === '1') logs.delete(key);
+  }
+
+  // /held/K/F serves the file F of /dist/, except the files the package loads on use
+  // (engine-full.js, xhr.js, share.js): those wait until /release?key=K, or with K `missing…`
+  // are 404. So a page can tell what happens before the package's code arrives, and when it
+  // never does, without timing anything.
+  const ON_USE = new Set(['engine-full.js', 'xhr.js', 'share.js']);
+  const heldBack = new Map(); // key -> [serve functions], until released
+  const released = new Set();
+
+  function handleHeld(ctx) {
+    const [, key, file] = ctx.url.pathname.match(/^\/held\/([^/]+)\/(.*)$/) || [];
+    if (key === undefined) return sendPlain(ctx, 404, 'expected /held/KEY/FILE');
+    const serve = () => {
+      if (ctx.res.destroyed) return;
+      if (!serveStatic({ ...ctx, url: new URL(`/dist/${file}`, ctx.url) }, files)) sendPlain(ctx, 404, `no such file: ${file}`);
+    };
+    if (!ON_USE.has(file) || released.has(key)) return serve();
+    if (key.startsWith('missing')) return sendPlain(ctx, 404, `${file} is missing on purpose`);
+    if (!heldBack.has(key)) heldBack.set(key, []);
+    heldBack.get(key).push(serve);
+  }
+
+  function handleRelease(ctx) {
+    const { key } = ctx;
+    released.add(key);
+    const waiting = heldBack.get(key) || [];
+    heldBack.delete(key);
+    for (const serve of waiting) serve();
+    sendJson(ctx, 200, { released: waiting.length });
   }
 
   function handleOpen(ctx) {

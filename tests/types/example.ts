@@ -99,7 +99,8 @@ made.body = '';
 const advice: Record<ErrorReason, string> = {
   network: 'retrying', 'end-of-stream': 'retrying', 'http-status': 'check the status', 'content-type': 'check the server',
   timeout: 'retrying', 'size-limit': 'raise maxEventSize', 'gave-up': 'reload', aborted: 'reload', cors: 'fix the CORS headers',
-  'url-scheme': 'use http(s)', 'not-a-response': 'fix the custom fetch', internal: 'report a bug', native: 'see the console',
+  'url-scheme': 'use http(s)', 'not-a-response': 'fix the custom fetch', load: 'serve engine-full.js', internal: 'report a bug',
+  native: 'see the console',
 };
 
 void readyState, transport, stream, consume, EventSource.CLOSED, advice, lastEventId, reconnectionTime, fromPost;
