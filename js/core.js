@@ -2,10 +2,11 @@
 // strings and bytes in and out of its memory. Numbers are in js/protocol.js.
 //
 // The engine's front is inlined in this bundle and instantiated synchronously when it loads, so
-// that `new EventSource(url)` works right after the import, with no `await init()`, no file to
-// host and no bundler configuration. The front checks what the constructor must check, chooses
+// that `new EventSource(url)` works right after the import, with no `await init()` and no bundler
+// configuration (what loads on use is named by import(), which every bundler follows). The
+// front checks what the constructor must check, chooses
 // the transport and tells a source's first request; the whole engine, which runs the sources,
-// comes in a chunk of its own the first time a source of ours is made (`loadWhole`), while that
+// comes in a file of its own the first time a source of ours is made (`loadWhole`), while that
 // source's first request is already on its way. A page whose sources are all the browser's own
 // never loads it. Where WebAssembly is refused (a Content-Security-Policy without
 // 'wasm-unsafe-eval') or missing, the same engine compiled to JavaScript is plugged in with
