@@ -89,41 +89,32 @@ pub enum ErrorKind {
     NotAResponse,
 }
 
+/// Each kind's reason and sentence, in the order of [`ErrorKind`]'s variants.
+const ERROR_KINDS: [(&str, &str); 11] = [
+    ("network", "the connection failed"),
+    ("end-of-stream", "the server ended the stream"),
+    ("http-status", "the server answered with an error status"),
+    ("content-type", "the response is not text/event-stream"),
+    ("timeout", "no data arrived within heartbeatTimeout"),
+    ("size-limit", "an event was larger than maxEventSize"),
+    ("gave-up", "the reconnection policy gave up"),
+    ("aborted", "the request was aborted"),
+    ("cors", "the response was refused by CORS"),
+    ("url-scheme", "the URL cannot be fetched"),
+    ("not-a-response", "fetch gave no response with a readable body"),
+];
+
 impl ErrorKind {
     /// A short stable name, used as the `reason` seen by JavaScript.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Network => "network",
-            ErrorKind::EndOfStream => "end-of-stream",
-            ErrorKind::Status => "http-status",
-            ErrorKind::ContentType => "content-type",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::TooLarge => "size-limit",
-            ErrorKind::GaveUp => "gave-up",
-            ErrorKind::Aborted => "aborted",
-            ErrorKind::Cors => "cors",
-            ErrorKind::UrlScheme => "url-scheme",
-            ErrorKind::NotAResponse => "not-a-response",
-        }
+        ERROR_KINDS[self as usize].0
     }
 
     /// What happened, as a sentence (the npm class's `EventSourceErrorEvent.message`). Here
     /// rather than in JavaScript: the engine that reports errors is loaded on use, the class is
     /// in every page's bytes.
     pub fn sentence(self) -> &'static str {
-        match self {
-            ErrorKind::Network => "the connection failed",
-            ErrorKind::EndOfStream => "the server ended the stream",
-            ErrorKind::Status => "the server answered with an error status",
-            ErrorKind::ContentType => "the response is not text/event-stream",
-            ErrorKind::Timeout => "no data arrived within heartbeatTimeout",
-            ErrorKind::TooLarge => "an event was larger than maxEventSize",
-            ErrorKind::GaveUp => "the reconnection policy gave up",
-            ErrorKind::Aborted => "the request was aborted",
-            ErrorKind::Cors => "the response was refused by CORS",
-            ErrorKind::UrlScheme => "the URL cannot be fetched",
-            ErrorKind::NotAResponse => "fetch gave no response with a readable body",
-        }
+        ERROR_KINDS[self as usize].1
     }
 }
 
