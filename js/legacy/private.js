@@ -464,6 +464,25 @@ FallbackEventTarget.prototype.dispatchEvent = function (event) {
   return !event.defaultPrevented;
 };
 
+// URL, for resolving a source's URL: Internet Explorer 11 has a `URL` (for object URLs) that
+// cannot be constructed, and older browsers none. The stand-in resolves as those browsers do,
+// through a link element, against the document's base URL (the only base this library passes);
+// `href` is all it has, the one property this library reads. Without a document (a worker), an
+// absolute URL stands as it is.
+function FallbackURL(url) {
+  var doc = g.document;
+  var text = String(url);
+  if (doc) {
+    var a = doc.createElement('a');
+    a.href = text;
+    this.href = a.href;
+  } else if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
+    this.href = text;
+  } else {
+    throw new TypeError('Invalid URL: ' + text);
+  }
+}
+
 function constructible(C, arg) {
   try {
     new C(arg);
@@ -475,6 +494,7 @@ function constructible(C, arg) {
 var EventTargetPrivate = own('EventTarget') && constructible(g.EventTarget) ? g.EventTarget : FallbackEventTarget;
 var EventPrivate = own('Event') && constructible(g.Event, 'x') ? g.Event : FallbackEvent;
 var MessageEventPrivate = own('MessageEvent') && constructible(g.MessageEvent, 'x') ? g.MessageEvent : FallbackMessageEvent;
+var URLPrivate = own('URL') && constructible(g.URL, 'http://a/') ? g.URL : FallbackURL;
 
 export {
   g as globalThis,
@@ -486,6 +506,7 @@ export {
   EventTargetPrivate as EventTarget,
   EventPrivate as Event,
   MessageEventPrivate as MessageEvent,
+  URLPrivate as URL,
   imulPrivate as __eswImul,
   clz32Private as __eswClz32,
   truncPrivate as __eswTrunc,
@@ -513,4 +534,5 @@ export var __eswFallbacks = {
   EventTarget: FallbackEventTarget,
   Event: FallbackEvent,
   MessageEvent: FallbackMessageEvent,
+  URL: FallbackURL,
 };

@@ -68,6 +68,14 @@
       var log = [];
       record(es, log, function (e) { return e.indexOf(':3:') > 0; }, done);
     },
+    // a URL relative to the page is resolved against it (in Internet Explorer 11, which cannot
+    // construct a URL, by the script's stand-in)
+    relative: function (base, done) {
+      var path = '/stream?n=1&ids=1&key=' + Math.random();
+      var es = Source(path);
+      var log = [es.url === location.protocol + '//' + location.host + path ? 'url:resolved' : 'url:' + es.url];
+      record(es, log, function (e) { return e.indexOf(':1:') > 0; }, done);
+    },
     // a dropped connection reconnects with the last event ID; nothing lost or repeated
     resume: function (base, done) {
       var es = Source(base + '/drop?after=2&total=5&retry=50&key=' + Math.random());

@@ -47,6 +47,7 @@ const plan = new Plan();
 const expected = {
   grow: (log) => eq(log, ['big:3000000:x', ...Array.from({ length: 40 }, (_, i) => `${i + 1}:tick ${i + 1}`)]),
   events: (log) => eq(log, ['open:1', 'tick:1:1:tick 1', 'tick:1:2:tick 2', 'tick:1:3:tick 3']),
+  relative: (log) => eq(log, ['url:resolved', 'open:1', 'message:1:1:tick 1']),
   // /drop cuts each connection after 2 events by a reset, which can take with it what the browser
   // had not handed over yet (resent after the resume): how the ids split across connections is
   // timing. Guaranteed: ids 1..5 once each, in order; open at OPEN, errors at CONNECTING, messages
@@ -175,7 +176,7 @@ const pages = [
   { id: 'legacy-nopromise', name: 'legacy script, also no Promise/Symbol', path: '/tests/legacy/legacy.html?strip=Promise,Symbol', kind: 'stripped' },
   {
     id: 'legacy-ie',
-    name: 'legacy script, as IE11 (also no Promise/Symbol/globalThis/EventTarget/Array.from/typed-array copyWithin, Event not constructible)',
+    name: 'legacy script, as IE11 (also no Promise/Symbol/globalThis/EventTarget/Array.from/typed-array copyWithin, Event and URL not constructible)',
     path: '/tests/legacy/legacy.html?ie=1',
     kind: 'stripped',
   },

@@ -43,6 +43,8 @@
     };
     notConstructible('Event');
     notConstructible('MessageEvent');
+    // And its URL is there for object URLs only.
+    notConstructible('URL');
   }
   window.notStripped = missing;
   window.reappeared = function () {
