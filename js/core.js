@@ -76,14 +76,17 @@ export const here = import.meta.url || (typeof document !== 'undefined' && docum
 // as data.
 const WHOLE_FILE = './engine-full.js';
 const fetchWhole = (refused) =>
-  fetch(new URL(WHOLE_FILE, here)).then(
-    (response) => (response.ok ? response.text() : Promise.reject(new Error(`HTTP ${response.status}`))),
-  ).then(
-    (module) => JSON.parse(module.slice(module.indexOf('"'), module.lastIndexOf('"') + 1)),
-    (error) => {
-      throw new Error(`eventsource-wasm could not load ${WHOLE_FILE} from beside its bundle (${refused && refused.message}; ${error && error.message}): serve it there, or import 'eventsource-wasm/whole', which holds it`);
-    },
-  );
+  Promise.resolve()
+    // (Inside the chain: without a location of its own, as in a classic service worker, the URL
+    // cannot be made, and that too must end in the error below.)
+    .then(() => fetch(new URL(WHOLE_FILE, here)))
+    .then((response) => (response.ok ? response.text() : Promise.reject(new Error(`HTTP ${response.status}`))))
+    .then(
+      (module) => JSON.parse(module.slice(module.indexOf('"'), module.lastIndexOf('"') + 1)),
+      (error) => {
+        throw new Error(`eventsource-wasm could not load ${WHOLE_FILE} from beside its bundle (${refused && refused.message}; ${error && error.message}): serve it there, or import 'eventsource-wasm/whole', which holds it`);
+      },
+    );
 
 /**
  * Loads the whole engine and puts it in use in place of the front; resolves once it is. A load
