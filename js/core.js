@@ -4,13 +4,12 @@
 // The engine's front is inlined in this bundle and instantiated synchronously when it loads, so
 // that `new EventSource(url)` works right after the import, with no `await init()` and no bundler
 // configuration (what loads on use is named by import(), which every bundler follows). The
-// front checks what the constructor must check, chooses
-// the transport and tells a source's first request; the whole engine, which runs the sources,
-// comes in a file of its own the first time a source of ours is made (`loadWhole`), while that
-// source's first request is already on its way. A page whose sources are all the browser's own
-// never loads it. Where WebAssembly is refused (a Content-Security-Policy without
-// 'wasm-unsafe-eval') or missing, the same engine compiled to JavaScript is plugged in with
-// `useEngine` (js/deferred.js, js/legacy/).
+// front checks what the constructor must check, chooses the transport and tells a source's first
+// request; the whole engine, which runs the sources, comes in a file of its own the first time a
+// source of ours is made (`loadWhole`), while that source's first request is already on its way.
+// A page whose sources are all the browser's own never loads it. Where WebAssembly is refused (a
+// Content-Security-Policy without 'wasm-unsafe-eval') or missing, the same engine compiled to
+// JavaScript is plugged in with `useEngine` (js/deferred.js, js/legacy/).
 
 import engineText, { decoder as engineDecoder } from '../pkg/engine-inline.js';
 import { decode } from './engine-text.js';

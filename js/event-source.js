@@ -27,9 +27,8 @@ const details = new WeakMap();
 // The stream EventSource.fromReadableStream hands to the constructor it calls.
 let adopting = null;
 
-// What each reason means, for `event.message` (the `eventsource` package's field).
-// What the reasons this file gives mean. The engine's reasons come with their sentence (see
-// `ErrorKind::sentence` in src/engine/connection.rs).
+// What the reasons this file gives mean, for `event.message` (the `eventsource` package's
+// field). The engine's reasons come with their sentence (`ErrorKind::sentence`).
 const SENTENCES = {
   native: "the browser's EventSource reported an error",
   internal: 'a bug in eventsource-wasm closed this source',

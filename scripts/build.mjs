@@ -159,19 +159,17 @@ await esbuild.build({ ...common, entryPoints: [join(pkgLegacy, 'engine.js')], fo
 // which binds the globals that IE11-class browsers lack to the private stand-ins of
 // js/legacy/private.js (so the script installs none of them on the page) and wraps Babel's
 // helpers, which Babel puts at the top level of the script, where they would be page globals.
-const legacyAliases = {
-  name: 'legacy-engine',
-  setup(build) {
-    build.onResolve({ filter: /\/pkg\/engine-(inline|full)\.js$/ }, (a) => ({ path: a.path.endsWith('inline.js') ? 'empty' : 'none', namespace: 'legacy' }));
-    build.onLoad({ filter: /^empty$/, namespace: 'legacy' }, () => ({ contents: "export default ''; export const decoder = [];", loader: 'js' }));
-    build.onLoad({ filter: /^none$/, namespace: 'legacy' }, () => ({ contents: "export default '';", loader: 'js' }));
-    build.onResolve({ filter: /\/whole\.js$/ }, () => ({ path: 'whole', namespace: 'legacy' }));
-    build.onLoad({ filter: /^whole$/, namespace: 'legacy' }, () => ({ contents: 'export const WHOLE = 1;', loader: 'js' }));
-    build.onResolve({ filter: /\/wait\.js$/ }, () => ({ path: 'wait', namespace: 'legacy' }));
-    build.onLoad({ filter: /^wait$/, namespace: 'legacy' }, () => ({ contents: 'export function wait() {} export function replayOptions() {}', loader: 'js' }));
-    build.onResolve({ filter: /^\.\/deferred\.js$/ }, () => ({ path: join(root, 'js/legacy/deferred.js') }));
+// The JavaScript engine is plugged in by js/legacy/entry.js: no wasm inside, and the deferred
+// loading of the JavaScript core is the legacy script's own.
+const legacyAliases = [
+  wholeEngine({ contents: "export default ''; export const decoder = [];" }),
+  {
+    name: 'legacy-deferred',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/deferred\.js$/ }, () => ({ path: join(root, 'js/legacy/deferred.js') }));
+    },
   },
-};
+];
 const PRIVATE = join(root, 'js/legacy/private.js');
 // Member expressions cannot be injected by name: `define` turns them into names first.
 const PRIVATE_MEMBERS = {
@@ -207,7 +205,7 @@ await esbuild.build({
   entryPoints: [join(root, 'js/legacy/entry.js')],
   format: 'iife',
   outfile: legacyEs2015,
-  plugins: [legacyAliases, legacyMemory],
+  plugins: [...legacyAliases, legacyMemory],
 });
 // esbuild cannot lower classes to ES5; Babel can.
 const babel = await import('@babel/core');

@@ -27,19 +27,23 @@ export const FRONT_FEATURES = ['--no-default-features', '--features', 'front,tal
 
 /**
  * An esbuild plugin for a bundle with one engine that serves from the start, whole (the classic
- * script, the panic probe, a profile): the front's module resolves to `inlineFile`, the whole
- * engine's lazy one and js/wait.js to nothing, since they never serve, and js/whole.js to `WHOLE = 1`.
+ * legacy script, dist/whole.js, the panic probe, a profile): the front's module is `inline`, a
+ * file (or, given as `{ contents }`, that module's text), the whole engine's lazy module and
+ * js/wait.js are stubs, since they never serve, and js/whole.js says `WHOLE = 1`.
  */
-export const wholeEngine = (inlineFile) => ({
+export const wholeEngine = (inline) => ({
   name: 'whole-engine',
   setup(b) {
-    b.onResolve({ filter: /\/pkg\/engine-inline\.js$/ }, () => ({ path: inlineFile }));
-    b.onResolve({ filter: /\/pkg\/engine-full\.js$/ }, () => ({ path: 'none', namespace: 'whole-engine' }));
-    b.onLoad({ filter: /^none$/, namespace: 'whole-engine' }, () => ({ contents: "export default '';", loader: 'js' }));
-    b.onResolve({ filter: /\/whole\.js$/ }, () => ({ path: 'whole', namespace: 'whole-engine' }));
-    b.onLoad({ filter: /^whole$/, namespace: 'whole-engine' }, () => ({ contents: 'export const WHOLE = 1;', loader: 'js' }));
-    b.onResolve({ filter: /\/wait\.js$/ }, () => ({ path: 'wait', namespace: 'whole-engine' }));
-    b.onLoad({ filter: /^wait$/, namespace: 'whole-engine' }, () => ({ contents: 'export function wait() {} export function replayOptions() {}', loader: 'js' }));
+    const front = /\/pkg\/engine-inline\.js$/;
+    const stubs = [
+      [/\/pkg\/engine-full\.js$/, "export default '';"],
+      [/\/whole\.js$/, 'export const WHOLE = 1;'],
+      [/\/wait\.js$/, 'export function wait() {} export function replayOptions() {}'],
+    ];
+    if (typeof inline === 'string') b.onResolve({ filter: front }, () => ({ path: inline }));
+    else stubs.push([front, inline.contents]);
+    for (const [filter, contents] of stubs) b.onResolve({ filter }, (a) => ({ path: a.path, namespace: 'whole-engine', pluginData: contents }));
+    b.onLoad({ filter: /.*/, namespace: 'whole-engine' }, (a) => ({ contents: a.pluginData, loader: 'js' }));
   },
 });
 
