@@ -16,7 +16,7 @@ function loadCore() {
   // application that will never need it. An application that bundles this package and needs
   // the fallback serves eventsource-wasm.core.mjs next to its bundle.
   core ??= import(/* webpackIgnore: true */ /* @vite-ignore */ new URL(CORE_FILE, here).href).then((engine) => {
-    if (!x) useEngine(engine);
+    if (!x) useEngine(engine.default);
   });
   return core;
 }

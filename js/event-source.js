@@ -223,11 +223,13 @@ export class EventSource extends EventTarget {
   stream(types = ['message']) {
     const events = this.events(types);
     return new ReadableStream({
-      async pull(controller) {
-        const { value, done } = await events.next();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
+      // A promise chain, not an async function: the legacy script would carry a generator
+      // runtime for this one function.
+      pull: (controller) =>
+        events.next().then(({ value, done }) => {
+          if (done) controller.close();
+          else controller.enqueue(value);
+        }),
       cancel: () => events.return(),
     });
   }

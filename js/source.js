@@ -365,3 +365,19 @@ export class Source {
     Promise.reject(error);
   }
 }
+
+// The constructor's own JavaScript, run once at import on a URL that is never requested: a
+// function is compiled on its first call, and that call is better made here than in the first
+// constructor (the engine's functions are warmed the same way in core.js). Measured in
+// Chromium, 120 runs each: the fetch transport's constructor 1.67 → 1.44 ms, the native
+// transport's 1.31 → 1.02 ms, the first event no later. (Marking the whole bundle for eager
+// compilation instead, V8's `allFunctionsCalledOnLoad`, halved every constructor but made the
+// module's load 2–4 ms longer, more than it saved.)
+if (x) {
+  try {
+    Source.describe('http://a/', { transport: 'auto' });
+  } catch {
+    // A platform that cannot resolve it (the legacy script's URL stand-in in a worker, say)
+    // goes without: warming is never worth an exception at import.
+  }
+}

@@ -62,7 +62,10 @@ export function buildEngine({ outFile, features = NPM_FEATURES, targetDir, profi
   mkdirSync(dirname(outFile), { recursive: true });
   const built = join(dir, 'wasm32-unknown-unknown', profile === 'dev' ? 'debug' : profile, 'eventsource_wasm.wasm');
   const strip = names ? ['-g'] : ['--strip-debug', '--strip-producers', '--strip-target-features'];
-  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...strip, ...optFlags, built, '-o', outFile]);
+  // The linker exports __data_end and __heap_base, which nothing reads; as JavaScript (wasm2js)
+  // each costs a getter and a setter.
+  const unexport = ['--remove-exports', '--pass-arg=remove-exports@__*'];
+  run(join(root, 'node_modules/.bin/wasm-opt'), [...unexport, '-Oz', ...strip, ...optFlags, built, '-o', outFile]);
   return outFile;
 }
 
