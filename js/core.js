@@ -14,7 +14,7 @@
 import engineText, { decoder as engineDecoder } from '../pkg/engine-inline.js';
 import { decode } from './engine-text.js';
 import { facts, origin } from './host.js';
-import { ERROR_SYNTAX, ERROR_TYPE, HEADERS_KEY, OPTION_NAMES, TAG_BAD_HEADERS, TAG_BOOL, TAG_FUNCTION, TAG_HEADERS, TAG_NULL, TAG_NUMBER, TAG_OBJECT, TAG_OTHER, TAG_STRING, TRANSPORTS } from './protocol.js';
+import { ERROR_SYNTAX, ERROR_TYPE, HEADERS_KEY, OPTION_NAMES, TAG_BAD_HEADERS, TAG_BOOL, TAG_FUNCTION, TAG_HEADERS, TAG_NULL, TAG_NUMBER, TAG_OBJECT, TAG_OTHER, TAG_STRING } from './protocol.js';
 
 /** The engine's exports (esw_*), once it runs: its front's, then the whole engine's. */
 export let x = null;
@@ -39,23 +39,8 @@ export function engineReady() {
 }
 
 // Instantiated when the package loads, not in the first constructor: the first source's
-// request should not wait for it. Then the engine's functions that a constructor calls are
-// called once: wasm engines compile a function on its first call, and doing that here, at import,
-// takes about 0.7 ms out of the first constructor (measured in Chromium: 1.3–1.6 → 0.7–0.8 ms),
-// with the first event no later.
-if (engineReady() && x.esw_check_url(put('http://a/')) === 0) {
-  const options = x.esw_options();
-  x.esw_option(options, names.indexOf('transport'), TAG_STRING, 0, put('auto'));
-  if (x.esw_choose(options) >= 0) {
-    x.esw_lifecycle_bits(options);
-    // The front's: what a source of our own transports starts with (the whole engine has none).
-    if (x.esw_first) {
-      x.esw_first(options, TRANSPORTS.indexOf('fetch'), 0, put('http://a/'));
-      x.esw_initial(options);
-    }
-    x.esw_options_free(options);
-  }
-}
+// request should not wait for it. (The constructor's path is then run once: js/source.js.)
+engineReady();
 
 /** Whether the engine in use runs sources (the whole engine), not only checks (its front). */
 export const runsSources = () => typeof x.esw_create === 'function';
