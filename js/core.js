@@ -6,10 +6,10 @@
 // configuration (what loads on use is named by import(), which every bundler follows). The
 // front checks what the constructor must check, chooses the transport and tells a source's first
 // request; the whole engine, which runs the sources, comes in a file of its own the first time a
-// source of ours is made (`loadWhole`), while that source's first request is already on its way.
-// A page whose sources are all the browser's own never loads it. Where WebAssembly is refused (a
-// Content-Security-Policy without 'wasm-unsafe-eval') or missing, the same engine compiled to
-// JavaScript is plugged in with `useEngine` (js/deferred.js, js/legacy/).
+// source of ours is made (js/load-whole.js), while that source's first request is already on its
+// way. A page whose sources are all the browser's own never loads it. Where WebAssembly is
+// refused (a Content-Security-Policy without 'wasm-unsafe-eval') or missing, the same engine
+// compiled to JavaScript is plugged in with `useEngine` (js/deferred.js, js/legacy/).
 
 import engineText, { decoder as engineDecoder } from '../pkg/engine-inline.js';
 import { decode } from './engine-text.js';
@@ -45,47 +45,11 @@ engineReady();
 /** Whether the engine in use runs sources (the whole engine), not only checks (its front). */
 export const runsSources = () => typeof x.esw_create === 'function';
 
-let whole = null;
-
 /**
  * Where this bundle was loaded from: import.meta.url in a module, the script's own src in the
  * classic script (where bundlers leave import.meta empty).
  */
 export const here = import.meta.url || (typeof document !== 'undefined' && document.currentScript && document.currentScript.src) || '';
-
-// The whole engine is `engine-full.js` beside this bundle, an ES module that only holds the
-// engine's text (see scripts/wasm-steps.mjs). import() is the way every bundler knows (and the
-// classic script's import() resolves against the script's own URL); where it is refused (a
-// service worker: the HTML standard allows no import() there), the same file is fetched and read
-// as data.
-const WHOLE_FILE = './engine-full.js';
-const fetchWhole = (refused) =>
-  Promise.resolve()
-    // (Inside the chain: without a location of its own, as in a classic service worker, the URL
-    // cannot be made, and that too must end in the error below.)
-    .then(() => fetch(new URL(WHOLE_FILE, here)))
-    .then((response) => (response.ok ? response.text() : Promise.reject(new Error(`HTTP ${response.status}`))))
-    .then(
-      (module) => JSON.parse(module.slice(module.indexOf('"'), module.lastIndexOf('"') + 1)),
-      (error) => {
-        throw new Error(`eventsource-wasm could not load ${WHOLE_FILE} from beside its bundle (${refused && refused.message}; ${error && error.message}): serve it there, or import 'eventsource-wasm/whole', which holds it`);
-      },
-    );
-
-/**
- * Loads the whole engine and puts it in use in place of the front; resolves once it is. A load
- * that failed (the network) is tried again by the next caller.
- */
-export function loadWhole() {
-  whole ??= import('../pkg/engine-full.js')
-    .then((module) => module.default, fetchWhole)
-    .then((text) => useEngine(new WebAssembly.Instance(new WebAssembly.Module(decode(text, engineDecoder))).exports))
-    .catch((error) => {
-      whole = null;
-      throw error;
-    });
-  return whole;
-}
 
 /** Runs the engine from these exports (the wasm instance's, or the JavaScript build's). */
 export function useEngine(exports) {

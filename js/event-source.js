@@ -15,6 +15,7 @@ import { engineReady } from './core.js';
 import { deferredSource } from './deferred.js';
 import { iterate } from './iterate.js';
 import { later } from './later.js';
+import { loadShare } from './load-share.js';
 import { Listeners } from './listeners.js';
 import { now } from './host.js';
 import { EMIT_CRASHED, EMIT_ERROR_CLOSED, EMIT_ERROR_RECONNECTING, EMIT_MESSAGES, EMIT_OPEN, EMIT_ORIGIN, EMIT_TRANSPORT } from './reports.js';
@@ -116,7 +117,7 @@ export class EventSource extends EventTarget {
       // Keeps the engine choosing our own transport for tabs (see src/engine/options.rs).
       if (share === 'tabs') rest.share = 'tabs';
       const info = Source.describe(href, rest);
-      src = later(info, () => import('./share.js').then(
+      src = later(info, () => loadShare().then(
         ({ sharedSource }) => () => sharedSource(Source, href, rest, share, info, emit),
         // Where the sharing code cannot be loaded (a service worker refuses import()), the
         // source connects on its own: the same events, on a connection of its own.

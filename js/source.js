@@ -74,7 +74,7 @@ export class Source {
     else {
       // Only the engine's front runs yet. It tells the request the source starts with, which
       // goes out as it would have (below); the source starts once the whole engine is in.
-      const first = x.esw_first(options, choice, away, put(href)) === CMD_REQUEST ? [...numbers(), text()] : null;
+      const first = x.esw_first(options, choice, away, put(href)) === CMD_REQUEST ? Array.from(numbers()).concat(text()) : null;
       this.retryMs = x.esw_initial(options);
       this.lastId = text();
       x.esw_options_free(options);

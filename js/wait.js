@@ -3,7 +3,8 @@
 // empty module in this one's place (scripts/wasm-steps.mjs `wholeEngine`).
 
 import { now } from './host.js';
-import { loadWhole, numbers, put, text, x } from './core.js';
+import { numbers, put, text, x } from './core.js';
+import { loadWhole } from './load-whole.js';
 import { CMD_REQUEST } from './protocol.js';
 import { EMIT_ERROR_CLOSED } from './reports.js';
 
@@ -39,7 +40,7 @@ export function wait(source, options, make, first) {
       source.step(null);
     },
     (error) => {
-      // The engine's file could not be loaded (see js/core.js `loadWhole`): the source closes,
+      // The engine's file could not be loaded (see js/load-whole.js): the source closes,
       // its request aborted, with an error that says why (not a bug: nothing to report).
       if (source.waiting !== w) return;
       source.release();

@@ -26,22 +26,19 @@ export const NPM_FEATURES = ['--no-default-features', '--features', 'js,talc,lol
 export const FRONT_FEATURES = ['--no-default-features', '--features', 'front,talc,lol,panic-handler'];
 
 /**
- * An esbuild plugin for a bundle with one engine that serves from the start, whole (the classic
- * legacy script, dist/whole.js, the panic probe, a profile): the front's module is `inline`, a
- * file (or, given as `{ contents }`, that module's text), the whole engine's lazy module and
- * js/wait.js are stubs, since they never serve, and js/whole.js says `WHOLE = 1`.
+ * An esbuild plugin for a bundle with one engine that serves from the start, whole (dist/whole.js,
+ * the panic probe, a profile): the front's module is the file `inline`, js/wait.js (and with it
+ * the loading of the whole engine) is a stub, since it never serves, and js/whole.js says
+ * `WHOLE = 1`.
  */
 export const wholeEngine = (inline) => ({
   name: 'whole-engine',
   setup(b) {
-    const front = /\/pkg\/engine-inline\.js$/;
     const stubs = [
-      [/\/pkg\/engine-full\.js$/, "export default '';"],
       [/\/whole\.js$/, 'export const WHOLE = 1;'],
       [/\/wait\.js$/, 'export function wait() {} export function replayOptions() {}'],
     ];
-    if (typeof inline === 'string') b.onResolve({ filter: front }, () => ({ path: inline }));
-    else stubs.push([front, inline.contents]);
+    b.onResolve({ filter: /\/pkg\/engine-inline\.js$/ }, () => ({ path: inline }));
     for (const [filter, contents] of stubs) b.onResolve({ filter }, (a) => ({ path: a.path, namespace: 'whole-engine', pluginData: contents }));
     b.onLoad({ filter: /.*/, namespace: 'whole-engine' }, (a) => ({ contents: a.pluginData, loader: 'js' }));
   },

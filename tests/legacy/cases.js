@@ -115,6 +115,44 @@
         log.push('rejected:' + (error && error.message));
       }).then(function () { finish(null); }, function (error) { finish(String(error)); });
     },
+    // the whole engine beside the legacy script is loaded on use, once: by a source on our own
+    // transport, never by one on the browser's own EventSource (which the page's resource
+    // timing would list)
+    onuse: function (base, done) {
+      var es = Source(base + '/stream?n=1&ids=1&key=' + Math.random());
+      var log = [];
+      record(es, log, function (e) {
+        if (e.indexOf('message:') !== 0) return false;
+        var fetched = engineFetches();
+        log.push((es.transport === 'native' ? 'native' : 'ours') + ':' + (fetched ? 'engine' + (fetched > 1 ? ' fetched ' + fetched + ' times' : '') : 'no engine'));
+        return true;
+      }, done);
+    },
+    // sources with `share: true` and the same URL share one connection, each getting every event
+    // (in the legacy script, the sharing code comes in the whole engine's file)
+    share: function (base, done) {
+      var C = window.EventSourceUnderTest || window.EventSource;
+      var url = base + '/stream?n=3&interval=10&ids=1&key=' + Math.random();
+      var a = new C(url, { share: true });
+      var b = new C(url, { share: true });
+      var log = [];
+      var got = { a: [], b: [] };
+      var finish = finisher(a, log, function (error) {
+        b.close();
+        done(error, log);
+      }, 8000);
+      function take(name, es) {
+        es.onerror = function () { log.push(name + ':error:' + es.readyState); };
+        es.onmessage = function (e) {
+          got[name].push(e.lastEventId + ':' + e.data);
+          if (got.a.length < 3 || got.b.length < 3) return;
+          log.push('a:' + got.a.slice(0, 3).join(','), 'b:' + got.b.slice(0, 3).join(','));
+          finish(null);
+        };
+      }
+      take('a', a);
+      take('b', b);
+    },
     // fail rules: CLOSED, one error, no reconnect
     fail204: function (base, done) { failCase(base + '/status?code=204', done); },
     fail500: function (base, done) { failCase(base + '/status?code=500', done); },
@@ -132,6 +170,14 @@
       });
     },
   };
+
+  // How many times the page fetched the legacy script's engine file (its resource timing).
+  function engineFetches() {
+    var entries = window.performance && performance.getEntriesByType ? performance.getEntriesByType('resource') : [];
+    var n = 0;
+    for (var i = 0; i < entries.length; i++) if (/\/eventsource-wasm\.legacy-engine\.js(\?|$)/.test(entries[i].name)) n++;
+    return n;
+  }
 
   function failCase(url, done) {
     var es = Source(url + '&key=' + Math.random());

@@ -45,6 +45,9 @@
     notConstructible('MessageEvent');
     // And its URL is there for object URLs only.
     notConstructible('URL');
+    // Nor has it document.currentScript (the script finds the file beside it another way).
+    delete Document.prototype.currentScript;
+    remove('document.currentScript', function () { return document.currentScript; });
   }
   window.notStripped = missing;
   window.reappeared = function () {

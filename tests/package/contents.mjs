@@ -25,7 +25,7 @@ const check = (name, ok, detail = '') => {
 const pack = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
 const npmFiles = pack[0].files.map((f) => f.path);
 const dist = readdirSync(join(root, 'dist')).map((f) => `dist/${f}`);
-const expected = ['dist/index.js', 'dist/index.d.ts', 'dist/engine-full.js', 'dist/share.js', 'dist/xhr.js', 'dist/whole.js', 'dist/eventsource-wasm.global.js', 'dist/eventsource-wasm.legacy.js', 'dist/eventsource-wasm.core.mjs'];
+const expected = ['dist/index.js', 'dist/index.d.ts', 'dist/engine-full.js', 'dist/share.js', 'dist/xhr.js', 'dist/whole.js', 'dist/eventsource-wasm.global.js', 'dist/eventsource-wasm.legacy.js', 'dist/eventsource-wasm.legacy-engine.js', 'dist/eventsource-wasm.core.mjs'];
 check('dist/ holds the files the package means to ship, and no others', JSON.stringify([...dist].sort()) === JSON.stringify([...expected].sort()), `dist/: ${dist.join(', ')}`);
 // dist/whole.js is the package in one file: it loads nothing beside it (an import() of a file
 // of dist/ would fail where it is meant to serve, in a service worker bundled into chunks).
