@@ -1,5 +1,5 @@
 // Private stand-ins for the standard globals that the legacy classic script
-// (dist/eventsource-wasm.legacy.js) needs, for browsers of the Internet Explorer 11 class.
+// (dist/eventsource-wasm.legacy.js, and the engine file beside it) needs, for browsers of the Internet Explorer 11 class.
 //
 // Nothing here touches the page. scripts/build.mjs bundles the script a last time with this file
 // as esbuild `inject` (and `define` for member expressions): every reference in the script to a
@@ -9,6 +9,10 @@
 // that feature-detect still see what the browser has. (Installing them globally, as this script
 // once did, handed a Promise without `all` that ran callbacks on timers, and string "symbols", to
 // every other script on the page.) Being private, a stand-in only needs what this library uses.
+//
+// The stand-ins for classes are made in expressions marked pure (/* @__PURE__ */), so that a
+// bundle that does not use one (the legacy engine file uses no TextEncoder, Event or URL) leaves
+// it out.
 //
 // Plain ES5: this file is bundled after Babel has lowered everything else. And it must not name
 // an injected global itself (`Promise`, `Math.imul`, …): esbuild would bind that to the export
@@ -275,74 +279,81 @@ var memoryFill = nativeFill
 
 // --- TextEncoder / TextDecoder (UTF-8), as the wasm-bindgen glue uses them: every string goes
 // through them.
-function FallbackTextEncoder() {}
-FallbackTextEncoder.prototype.encoding = 'utf-8';
-FallbackTextEncoder.prototype.encode = function (input) {
-  var s = input === undefined ? '' : String(input);
-  var out = [];
-  for (var i = 0; i < s.length; i++) {
-    var c = s.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xe000) {
-      var d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
-      if (c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      } else {
-        c = 0xfffd; // a lone surrogate
+var FallbackTextEncoder = /* @__PURE__ */ (function () {
+  function FallbackTextEncoder() {}
+  FallbackTextEncoder.prototype.encoding = 'utf-8';
+  FallbackTextEncoder.prototype.encode = function (input) {
+    var s = input === undefined ? '' : String(input);
+    var out = [];
+    for (var i = 0; i < s.length; i++) {
+      var c = s.charCodeAt(i);
+      if (c >= 0xd800 && c < 0xe000) {
+        var d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+        if (c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+        } else {
+          c = 0xfffd; // a lone surrogate
+        }
       }
+      if (c < 0x80) out.push(c);
+      else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+      else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
     }
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-  }
-  return new g.Uint8Array(out);
-};
+    return new g.Uint8Array(out);
+  };
+  return FallbackTextEncoder;
+})();
 
 // Decodes as the Encoding standard does with ignoreBOM (what the glue asks for): each malformed
 // sequence becomes one U+FFFD, and the byte that broke it is read again.
-function FallbackTextDecoder() {}
-FallbackTextDecoder.prototype.encoding = 'utf-8';
-FallbackTextDecoder.prototype.decode = function (bytes) {
-  if (!bytes) return '';
-  var s = '';
-  var units = [];
-  for (var i = 0; i < bytes.length; ) {
-    var b = bytes[i++];
-    var c = 0xfffd;
-    var need = 0;
-    var lower = 0x80;
-    var upper = 0xbf;
-    if (b < 0x80) c = b;
-    else if (b >= 0xc2 && b <= 0xdf) { c = b & 31; need = 1; }
-    else if (b >= 0xe0 && b <= 0xef) { c = b & 15; need = 2; if (b === 0xe0) lower = 0xa0; if (b === 0xed) upper = 0x9f; }
-    else if (b >= 0xf0 && b <= 0xf4) { c = b & 7; need = 3; if (b === 0xf0) lower = 0x90; if (b === 0xf4) upper = 0x8f; }
-    for (; need > 0; need--) {
-      var next = bytes[i]; // undefined past the end
-      if (!(next >= lower && next <= upper)) {
-        c = 0xfffd;
-        break;
+var FallbackTextDecoder = /* @__PURE__ */ (function () {
+  function FallbackTextDecoder() {}
+  FallbackTextDecoder.prototype.encoding = 'utf-8';
+  FallbackTextDecoder.prototype.decode = function (bytes) {
+    if (!bytes) return '';
+    var s = '';
+    var units = [];
+    for (var i = 0; i < bytes.length; ) {
+      var b = bytes[i++];
+      var c = 0xfffd;
+      var need = 0;
+      var lower = 0x80;
+      var upper = 0xbf;
+      if (b < 0x80) c = b;
+      else if (b >= 0xc2 && b <= 0xdf) { c = b & 31; need = 1; }
+      else if (b >= 0xe0 && b <= 0xef) { c = b & 15; need = 2; if (b === 0xe0) lower = 0xa0; if (b === 0xed) upper = 0x9f; }
+      else if (b >= 0xf0 && b <= 0xf4) { c = b & 7; need = 3; if (b === 0xf0) lower = 0x90; if (b === 0xf4) upper = 0x8f; }
+      for (; need > 0; need--) {
+        var next = bytes[i]; // undefined past the end
+        if (!(next >= lower && next <= upper)) {
+          c = 0xfffd;
+          break;
+        }
+        c = (c << 6) | (next & 63);
+        lower = 0x80;
+        upper = 0xbf;
+        i++;
       }
-      c = (c << 6) | (next & 63);
-      lower = 0x80;
-      upper = 0xbf;
-      i++;
+      if (c >= 0x10000) {
+        c -= 0x10000;
+        units.push(0xd800 + (c >> 10), 0xdc00 + (c & 1023));
+      } else {
+        units.push(c);
+      }
+      if (units.length > 4096) {
+        s += String.fromCharCode.apply(null, units);
+        units = [];
+      }
     }
-    if (c >= 0x10000) {
-      c -= 0x10000;
-      units.push(0xd800 + (c >> 10), 0xdc00 + (c & 1023));
-    } else {
-      units.push(c);
-    }
-    if (units.length > 4096) {
-      s += String.fromCharCode.apply(null, units);
-      units = [];
-    }
-  }
-  return s + String.fromCharCode.apply(null, units);
-};
-var TextEncoderPrivate = own('TextEncoder') || FallbackTextEncoder;
-var TextDecoderPrivate = own('TextDecoder') || FallbackTextDecoder;
+    return s + String.fromCharCode.apply(null, units);
+  };
+  return FallbackTextDecoder;
+})();
+
+var TextEncoderPrivate = /* @__PURE__ */ own('TextEncoder') || FallbackTextEncoder;
+var TextDecoderPrivate = /* @__PURE__ */ own('TextDecoder') || FallbackTextDecoder;
 
 // --- EventTarget, Event, MessageEvent, where the browser's cannot be constructed (IE11: `new
 // Event('x')` throws) or are missing: the base classes of EventSource and its events. The
@@ -368,101 +379,110 @@ function setEventField(event, name, value) {
   }
 }
 
-function FallbackEvent(type, init) {
-  if (arguments.length < 1) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
-  init = init || {};
-  this.type = String(type);
-  this.bubbles = !!init.bubbles;
-  this.cancelable = !!init.cancelable;
-  this.composed = !!init.composed;
-  this.defaultPrevented = false;
-  this.isTrusted = false;
-  this.timeStamp = now();
-  this.target = null;
-  this.currentTarget = null;
-  this.eventPhase = 0;
-  // 1: stopPropagation(), 2: stopImmediatePropagation()
-  Object.defineProperty(this, '__eswStop', { value: 0, writable: true });
-}
-FallbackEvent.NONE = FallbackEvent.prototype.NONE = 0;
-FallbackEvent.CAPTURING_PHASE = FallbackEvent.prototype.CAPTURING_PHASE = 1;
-FallbackEvent.AT_TARGET = FallbackEvent.prototype.AT_TARGET = 2;
-FallbackEvent.BUBBLING_PHASE = FallbackEvent.prototype.BUBBLING_PHASE = 3;
-FallbackEvent.prototype.preventDefault = function () {
-  if (this.cancelable) this.defaultPrevented = true;
-};
-FallbackEvent.prototype.stopPropagation = function () {
-  this.__eswStop |= 1;
-};
-FallbackEvent.prototype.stopImmediatePropagation = function () {
-  this.__eswStop |= 3;
-};
-FallbackEvent.prototype.composedPath = function () {
-  return this.currentTarget ? [this.currentTarget] : [];
-};
-
-function FallbackMessageEvent(type, init) {
-  if (arguments.length < 1) throw new TypeError("Failed to construct 'MessageEvent': 1 argument required, but only 0 present.");
-  FallbackEvent.call(this, type, init);
-  init = init || {};
-  this.data = init.data === undefined ? null : init.data;
-  this.origin = init.origin === undefined ? '' : String(init.origin);
-  this.lastEventId = init.lastEventId === undefined ? '' : String(init.lastEventId);
-  this.source = init.source || null;
-  this.ports = init.ports || [];
-}
-FallbackMessageEvent.prototype = Object.create(FallbackEvent.prototype);
-FallbackMessageEvent.prototype.constructor = FallbackMessageEvent;
-
-function FallbackEventTarget() {
-  Object.defineProperty(this, '__eswListeners', { value: Object.create(null) });
-}
-function captureOf(options) {
-  return !!(options !== null && typeof options === 'object' ? options.capture : options);
-}
-FallbackEventTarget.prototype.addEventListener = function (type, listener, options) {
-  if (listener === null || listener === undefined) return;
-  var capture = captureOf(options);
-  var lists = this.__eswListeners;
-  var list = lists[type] || [];
-  for (var i = 0; i < list.length; i++) if (list[i].listener === listener && list[i].capture === capture) return;
-  // Replaced, never changed in place: a dispatch in progress keeps the list it started with.
-  lists[type] = list.concat([{ listener: listener, capture: capture, removed: false }]);
-};
-FallbackEventTarget.prototype.removeEventListener = function (type, listener, options) {
-  var capture = captureOf(options);
-  var lists = this.__eswListeners;
-  var list = lists[type] || [];
-  for (var i = 0; i < list.length; i++) {
-    if (list[i].listener === listener && list[i].capture === capture) {
-      list[i].removed = true;
-      lists[type] = list.slice(0, i).concat(list.slice(i + 1));
-      return;
-    }
+var FallbackEvent = /* @__PURE__ */ (function () {
+  function FallbackEvent(type, init) {
+    if (arguments.length < 1) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
+    init = init || {};
+    this.type = String(type);
+    this.bubbles = !!init.bubbles;
+    this.cancelable = !!init.cancelable;
+    this.composed = !!init.composed;
+    this.defaultPrevented = false;
+    this.isTrusted = false;
+    this.timeStamp = now();
+    this.target = null;
+    this.currentTarget = null;
+    this.eventPhase = 0;
+    // 1: stopPropagation(), 2: stopImmediatePropagation()
+    Object.defineProperty(this, '__eswStop', { value: 0, writable: true });
   }
-};
-FallbackEventTarget.prototype.dispatchEvent = function (event) {
-  var list = this.__eswListeners[event.type] || [];
-  setEventField(event, 'target', this);
-  setEventField(event, 'currentTarget', this);
-  setEventField(event, 'eventPhase', 2);
-  for (var pass = 0; pass < 2 && !(event.__eswStop & 1); pass++) {
-    for (var i = 0; i < list.length && !(event.__eswStop & 2); i++) {
-      var entry = list[i];
-      if (entry.removed || entry.capture !== (pass === 0)) continue;
-      try {
-        var listener = entry.listener;
-        if (typeof listener === 'function') listener.call(this, event);
-        else if (typeof listener.handleEvent === 'function') listener.handleEvent(event);
-      } catch (e) {
-        report(e);
+  FallbackEvent.NONE = FallbackEvent.prototype.NONE = 0;
+  FallbackEvent.CAPTURING_PHASE = FallbackEvent.prototype.CAPTURING_PHASE = 1;
+  FallbackEvent.AT_TARGET = FallbackEvent.prototype.AT_TARGET = 2;
+  FallbackEvent.BUBBLING_PHASE = FallbackEvent.prototype.BUBBLING_PHASE = 3;
+  FallbackEvent.prototype.preventDefault = function () {
+    if (this.cancelable) this.defaultPrevented = true;
+  };
+  FallbackEvent.prototype.stopPropagation = function () {
+    this.__eswStop |= 1;
+  };
+  FallbackEvent.prototype.stopImmediatePropagation = function () {
+    this.__eswStop |= 3;
+  };
+  FallbackEvent.prototype.composedPath = function () {
+    return this.currentTarget ? [this.currentTarget] : [];
+  };
+  return FallbackEvent;
+})();
+
+var FallbackMessageEvent = /* @__PURE__ */ (function () {
+  function FallbackMessageEvent(type, init) {
+    if (arguments.length < 1) throw new TypeError("Failed to construct 'MessageEvent': 1 argument required, but only 0 present.");
+    FallbackEvent.call(this, type, init);
+    init = init || {};
+    this.data = init.data === undefined ? null : init.data;
+    this.origin = init.origin === undefined ? '' : String(init.origin);
+    this.lastEventId = init.lastEventId === undefined ? '' : String(init.lastEventId);
+    this.source = init.source || null;
+    this.ports = init.ports || [];
+  }
+  FallbackMessageEvent.prototype = Object.create(FallbackEvent.prototype);
+  FallbackMessageEvent.prototype.constructor = FallbackMessageEvent;
+  return FallbackMessageEvent;
+})();
+
+var FallbackEventTarget = /* @__PURE__ */ (function () {
+  function FallbackEventTarget() {
+    Object.defineProperty(this, '__eswListeners', { value: Object.create(null) });
+  }
+  function captureOf(options) {
+    return !!(options !== null && typeof options === 'object' ? options.capture : options);
+  }
+  FallbackEventTarget.prototype.addEventListener = function (type, listener, options) {
+    if (listener === null || listener === undefined) return;
+    var capture = captureOf(options);
+    var lists = this.__eswListeners;
+    var list = lists[type] || [];
+    for (var i = 0; i < list.length; i++) if (list[i].listener === listener && list[i].capture === capture) return;
+    // Replaced, never changed in place: a dispatch in progress keeps the list it started with.
+    lists[type] = list.concat([{ listener: listener, capture: capture, removed: false }]);
+  };
+  FallbackEventTarget.prototype.removeEventListener = function (type, listener, options) {
+    var capture = captureOf(options);
+    var lists = this.__eswListeners;
+    var list = lists[type] || [];
+    for (var i = 0; i < list.length; i++) {
+      if (list[i].listener === listener && list[i].capture === capture) {
+        list[i].removed = true;
+        lists[type] = list.slice(0, i).concat(list.slice(i + 1));
+        return;
       }
     }
-  }
-  setEventField(event, 'currentTarget', null);
-  setEventField(event, 'eventPhase', 0);
-  return !event.defaultPrevented;
-};
+  };
+  FallbackEventTarget.prototype.dispatchEvent = function (event) {
+    var list = this.__eswListeners[event.type] || [];
+    setEventField(event, 'target', this);
+    setEventField(event, 'currentTarget', this);
+    setEventField(event, 'eventPhase', 2);
+    for (var pass = 0; pass < 2 && !(event.__eswStop & 1); pass++) {
+      for (var i = 0; i < list.length && !(event.__eswStop & 2); i++) {
+        var entry = list[i];
+        if (entry.removed || entry.capture !== (pass === 0)) continue;
+        try {
+          var listener = entry.listener;
+          if (typeof listener === 'function') listener.call(this, event);
+          else if (typeof listener.handleEvent === 'function') listener.handleEvent(event);
+        } catch (e) {
+          report(e);
+        }
+      }
+    }
+    setEventField(event, 'currentTarget', null);
+    setEventField(event, 'eventPhase', 0);
+    return !event.defaultPrevented;
+  };
+  return FallbackEventTarget;
+})();
 
 // URL, for resolving a source's URL: Internet Explorer 11 has a `URL` (for object URLs) that
 // cannot be constructed, and older browsers none. The stand-in resolves as those browsers do,
@@ -491,10 +511,14 @@ function constructible(C, arg) {
     return false;
   }
 }
-var EventTargetPrivate = own('EventTarget') && constructible(g.EventTarget) ? g.EventTarget : FallbackEventTarget;
-var EventPrivate = own('Event') && constructible(g.Event, 'x') ? g.Event : FallbackEvent;
-var MessageEventPrivate = own('MessageEvent') && constructible(g.MessageEvent, 'x') ? g.MessageEvent : FallbackMessageEvent;
-var URLPrivate = own('URL') && constructible(g.URL, 'http://a/') ? g.URL : FallbackURL;
+// The browser's class where it can be constructed, else the stand-in.
+function ownOr(name, arg, fallback) {
+  return own(name) && constructible(g[name], arg) ? g[name] : fallback;
+}
+var EventTargetPrivate = /* @__PURE__ */ ownOr('EventTarget', undefined, FallbackEventTarget);
+var EventPrivate = /* @__PURE__ */ ownOr('Event', 'x', FallbackEvent);
+var MessageEventPrivate = /* @__PURE__ */ ownOr('MessageEvent', 'x', FallbackMessageEvent);
+var URLPrivate = /* @__PURE__ */ ownOr('URL', 'http://a/', FallbackURL);
 
 export {
   g as globalThis,
