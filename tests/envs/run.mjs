@@ -12,8 +12,8 @@
 //             node_modules symlink in a temporary directory), plus the self-reference import and
 //             three children without an unhandledRejection handler (does the process survive?);
 //   chromium  (playwright-core) the module service worker (with its EventSource, and with it
-//             removed), the dedicated module worker for each transport, and the simulated old
-//             browsers (old.html?variant=…);
+//             removed), the dedicated module worker for each transport, the legacy script in a
+//             classic worker, and the simulated old browsers (old.html?variant=…);
 //   firefox   (geckodriver, W3C WebDriver) the same;
 //   webkit    (WebKitWebDriver and MiniBrowser, W3C WebDriver) the same.
 // Every case runs tests/envs/cases.js inside the environment; results come back as data.
@@ -265,6 +265,8 @@ function browserPlan(browser, { B, P, opts }) {
   }
   if (opts.envs.includes('worker')) {
     plan.push({ env: 'worker', url: `/tests/envs/worker.html?b=${b}`, transports: WORKER_TRANSPORTS });
+    // The legacy script in a classic worker, its engine file run first (tests/envs/legacy-worker.js).
+    plan.push({ env: 'legacy-worker', url: `/tests/envs/worker.html?b=${b}&legacy=1`, transports: ['auto', 'xhr'] });
   }
   if (opts.envs.includes('old')) {
     for (const v of OLD_VARIANTS) plan.push({ env: `old:${v}`, url: `/tests/envs/old.html?variant=${v}&b=${b}`, transports: ['auto'] });
