@@ -128,6 +128,22 @@
         return true;
       }, done);
     },
+    // the first a source tells: open, then its message; or, where its engine cannot be loaded,
+    // one error that closes it, with that reason (not a source that waits for ever)
+    first: function (base, done) {
+      var es = Source(base + '/stream?n=1&ids=1&key=' + Math.random());
+      var log = [];
+      var finish = finisher(es, log, done, 8000);
+      es.onopen = function () { log.push('open:' + es.readyState); };
+      es.onmessage = function (e) {
+        log.push('message:' + e.data);
+        finish(null);
+      };
+      es.onerror = function (e) {
+        log.push('error:' + es.readyState + ':' + e.reason);
+        if (es.readyState === 2) finish(null);
+      };
+    },
     // sources with `share: true` and the same URL share one connection, each getting every event
     // (in the legacy script, the sharing code comes in the whole engine's file)
     share: function (base, done) {

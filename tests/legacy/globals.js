@@ -50,7 +50,8 @@
   var names = ownKeys(window);
   for (var i = 0; i < names.length; i++) {
     var d = describe(window, names[i]);
-    if (!d || !('value' in d) || d.value === window) continue;
+    // (The page errors that tests/lib/boot.js collects are the test's own: not watched inside.)
+    if (!d || !('value' in d) || d.value === window || names[i] === '__pageErrors') continue;
     watch(keyName(names[i]), d.value);
     if (typeof d.value === 'function') {
       var p = describe(d.value, 'prototype');
