@@ -176,11 +176,10 @@ await esbuild.build({ ...common, entryPoints: [join(pkgLegacy, 'engine.js')], fo
 // of the wasm one: its front inside (js/legacy/front.js), the whole engine in
 // dist/eventsource-wasm.legacy-engine.js beside it, loaded by js/legacy/load-whole.js (at once
 // where the browser has no EventSource, else on first use, as the ES module loads
-// engine-full.js). Each is made by
-// esbuild (to ES2015) → Babel (classes and the rest to ES5) → esbuild again, which binds the
-// globals that IE11-class browsers lack to the private stand-ins of js/legacy/private.js (so
-// the script installs none of them on the page) and wraps Babel's helpers, which Babel puts at
-// the top level of the script, where they would be page globals.
+// engine-full.js). Each is made by esbuild (to ES2015) → Babel (classes and the rest to ES5) →
+// esbuild again, which binds the globals that IE11-class browsers lack to the private stand-ins
+// of js/legacy/private.js (so the script installs none of them on the page) and wraps Babel's
+// helpers, which Babel puts at the top level of the script, where they would be page globals.
 const legacyAliases = {
   name: 'legacy-aliases',
   setup(b) {
@@ -190,7 +189,8 @@ const legacyAliases = {
     b.onLoad({ filter: /.*/, namespace: 'legacy-empty' }, () => ({ contents: "export default ''; export const decoder = []; export function decode() {}", loader: 'js' }));
     // The legacy script's own loading of the engine and of sharing (in the engine's file), in
     // place of the ES module's import().
-    b.onResolve({ filter: /^\.\/(deferred|load-whole|load-share)\.js$/ }, (a) => (a.importer.startsWith(join(root, 'js/legacy')) ? undefined : { path: join(root, 'js/legacy', a.path) }));
+    // (js/legacy/'s own imports of these names resolve to the same files.)
+    b.onResolve({ filter: /^\.\/(deferred|load-whole|load-share)\.js$/ }, (a) => ({ path: join(root, 'js/legacy', a.path) }));
   },
 };
 const PRIVATE = join(root, 'js/legacy/private.js');

@@ -1,5 +1,6 @@
 // Private stand-ins for the standard globals that the legacy classic script
-// (dist/eventsource-wasm.legacy.js, and the engine file beside it) needs, for browsers of the Internet Explorer 11 class.
+// (dist/eventsource-wasm.legacy.js, and the engine file beside it) needs, for browsers of the
+// Internet Explorer 11 class.
 //
 // Nothing here touches the page. scripts/build.mjs bundles the script a last time with this file
 // as esbuild `inject` (and `define` for member expressions): every reference in the script to a
