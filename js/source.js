@@ -148,7 +148,6 @@ export class Source {
       else if (w.first && !w.sent) {
         w.sent = true;
         this.send(w.first, w.first[4]);
-        w.load();
       }
       return;
     }

@@ -17,41 +17,36 @@ import { EMIT_ERROR_CLOSED } from './reports.js';
  * checks that they agree); a difference would be a bug, and fails the source as one.
  */
 export function wait(source, options, make, first) {
-  const w = (source.waiting = { first, sent: false, queue: [], load: null });
-  // Loaded after the constructor, rather than in it: starting an import() costs a page 0.8–1.9 ms
-  // (measured in Chromium), which the constructor need not pay. With a first request, `w.load`
-  // is called once that request is sent (`source.step`), and starts loading in a microtask
-  // queued after the request's own: the request's round trip then runs while the engine loads,
-  // instead of waiting for the import() to start.
-  w.load = () =>
-    Promise.resolve().then(loadWhole).then(
-      () => {
-        if (source.waiting !== w) return; // closed meanwhile
-        source.waiting = null;
-        try {
-          source.h = make(options && options());
-          if (w.sent) {
-            const command = x.esw_poll(source.h, now());
-            const n = numbers();
-            if (command !== CMD_REQUEST || text() !== first[4] || n[0] !== first[0] || n[1] !== first[1] || n[2] !== first[2]) {
-              throw new Error('the engine did not start with the request its front sent');
-            }
+  const w = (source.waiting = { first, sent: false, queue: [] });
+  // Loaded right after the constructor, with its first request, rather than in it: starting an
+  // import() costs a page 0.8–1.9 ms (measured in Chromium), which the constructor need not pay.
+  Promise.resolve().then(loadWhole).then(
+    () => {
+      if (source.waiting !== w) return; // closed meanwhile
+      source.waiting = null;
+      try {
+        source.h = make(options && options());
+        if (w.sent) {
+          const command = x.esw_poll(source.h, now());
+          const n = numbers();
+          if (command !== CMD_REQUEST || text() !== first[4] || n[0] !== first[0] || n[1] !== first[1] || n[2] !== first[2]) {
+            throw new Error('the engine did not start with the request its front sent');
           }
-        } catch (error) {
-          return source.crash(error);
         }
-        for (const told of w.queue) told();
-        source.step(null);
-      },
-      (error) => {
-        // The engine's file could not be loaded (see js/load-whole.js): the source closes,
-        // its request aborted, with an error that says why (not a bug: nothing to report).
-        if (source.waiting !== w) return;
-        source.release();
-        source.emit(EMIT_ERROR_CLOSED, `load\r${error && error.message}\r`, 0, -1);
-      },
-    );
-  if (!first) w.load();
+      } catch (error) {
+        return source.crash(error);
+      }
+      for (const told of w.queue) told();
+      source.step(null);
+    },
+    (error) => {
+      // The engine's file could not be loaded (see js/load-whole.js): the source closes,
+      // its request aborted, with an error that says why (not a bug: nothing to report).
+      if (source.waiting !== w) return;
+      source.release();
+      source.emit(EMIT_ERROR_CLOSED, `load\r${error && error.message}\r`, 0, -1);
+    },
+  );
 }
 
 /** A new set of options in the engine in use, as `readOptions` recorded them. */
