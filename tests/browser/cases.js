@@ -969,6 +969,46 @@ function defineHeldCases() {
     eq(events, ['open@1', 'message a@1', 'message b@1', 'error@2'], 'events');
   });
 
+  // Importing the package connects nothing and listens to nothing of the page, although it runs
+  // the constructor's paths once at import (js/source.js, js/event-source.js): spies on what makes
+  // a request or watches the page, put in place before the copy loads (it captures the platform's
+  // classes then), see no call, and the server sees the module's file and nothing loaded on use.
+  def('held-import-quiet', async (transport, t) => {
+    const calls = [];
+    const saved = { fetch: window.fetch, EventSource: window.EventSource, open: XMLHttpRequest.prototype.open };
+    window.fetch = function (...args) {
+      calls.push(`fetch ${args[0]}`);
+      return saved.fetch.apply(this, args);
+    };
+    window.EventSource = function (...args) {
+      calls.push(`EventSource ${args[0]}`);
+      return new saved.EventSource(...args);
+    };
+    XMLHttpRequest.prototype.open = function (...args) {
+      calls.push(`XMLHttpRequest ${args[1]}`);
+      return saved.open.apply(this, args);
+    };
+    for (const target of [window, document]) {
+      target.addEventListener = function (type, ...rest) {
+        calls.push(`listens to ${type}`);
+        return EventTarget.prototype.addEventListener.call(this, type, ...rest);
+      };
+    }
+    let k;
+    try {
+      k = await load(t);
+      // (A task later: whatever the import queued as microtasks has run.)
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    } finally {
+      Object.assign(window, { fetch: saved.fetch, EventSource: saved.EventSource });
+      XMLHttpRequest.prototype.open = saved.open;
+      delete window.addEventListener;
+      delete document.addEventListener;
+    }
+    eq(calls, [], 'requests made and page events listened to by the import');
+    eq((await serverLog(k)).map((e) => e.path), [`/held/${k}/index.js`], 'files the server was asked for');
+  });
+
   // The engine's file cannot be loaded (404 to import() and to fetch): the source closes with
   // reason 'load' and says which file, its request aborted; the browser's own transport, which
   // needs no engine, still works in the same copy.
