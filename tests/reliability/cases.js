@@ -541,7 +541,9 @@ function defineCases(EventSource) {
     const reopen = rec.log.filter((e) => e.type === 'open')[1];
     t.check(`the timeout came ≥ 300 ms after the last byte (${err.t - m.t} ms)`, err.t - m.t >= 280, `${err.t - m.t} ms`);
     t.eq('reconnectDelay is the stream\'s retry', err.delay, 200);
-    t.check(`the reconnect waited the reconnection time (${reopen.t - err.t} ms)`, reopen.t - err.t >= 180 && reopen.t - err.t < 1500, `${reopen.t - err.t} ms`);
+    // At least the stream's 200 ms (the error reaches the listener in the task that sets the
+    // timer); under the 3 s a lost reconnection time would fall back to, however busy the machine.
+    t.check(`the reconnect waited the reconnection time (${reopen.t - err.t} ms)`, reopen.t - err.t >= 180 && reopen.t - err.t < 3000, `${reopen.t - err.t} ms`);
     const log = await serverLog(key);
     t.eq('the reconnect resumed after id 1', log[1] && log[1].lastEventIdUsed, '1');
     t.eq('closed: the server sees every connection go', await openCount(key, 0, SERVER_SEES_CLOSED_MS), 0);
@@ -621,7 +623,8 @@ function defineCases(EventSource) {
       const err = r.rec.log.find((e) => e.type === 'error');
       const reopen = r.rec.log.filter((e) => e.type === 'open')[1];
       t.eq(`${r.what}: error at CONNECTING, reconnectDelay still 200`, [err.reason, err.rs, err.delay], ['end-of-stream', 0, 200]);
-      t.check(`${r.what}: reconnected after ~200 ms (${reopen.t - err.t} ms)`, reopen.t - err.t >= 180 && reopen.t - err.t < 1500, `${reopen.t - err.t} ms`);
+      // Not under 200 ms, and under the 3 s of a lost reconnection time (see above).
+      t.check(`${r.what}: reconnected after ~200 ms (${reopen.t - err.t} ms)`, reopen.t - err.t >= 180 && reopen.t - err.t < 3000, `${reopen.t - err.t} ms`);
     }
     const err = huge.rec.log.find((e) => e.type === 'error');
     t.eq(`${huge.what}: error at CONNECTING`, [err.reason, err.rs, huge.rec.es.readyState], ['end-of-stream', 0, 0]);

