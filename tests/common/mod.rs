@@ -82,6 +82,8 @@ pub struct Logged {
     pub body: Option<String>,
     /// The request's headers, by lower-case name.
     pub headers: JsValue,
+    /// When the request came, by the server's clock (ms since the epoch).
+    pub time: f64,
 }
 
 impl Logged {
@@ -113,6 +115,7 @@ pub async fn raw_request_log(key: &str) -> Vec<Logged> {
                 id_query: get(&query, "lastEventId").as_string(),
                 body: get(&e, "body").as_string(),
                 headers,
+                time: get(&e, "time").as_f64().unwrap(),
             }
         })
         .collect()
