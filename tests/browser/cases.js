@@ -17,7 +17,7 @@
 //
 // The page URL carries the runner's settings: ?b=<origin B>&dead=<origin with nothing listening>&run=<id>.
 
-import { AssertionError, assert, assertions, dropCarrierFallback, eq, show, waitUntil } from '../lib/page-helpers.js';
+import { AssertionError, assert, assertions, brief, checkEventInvariants, closeSources, dropCarrierFallback, eq, show, waitUntil } from '../lib/page-helpers.js';
 
 const params = new URLSearchParams(location.search);
 const A = location.origin;
@@ -255,13 +255,6 @@ const b64url = (s) => btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=
 // ----------------------------------------------------------------------------- the case context
 
 /** One line per log entry, for readable assertions: `message "tick 1" #1 @1` (type, data, id, readyState). */
-function brief(e) {
-  const src = e.src ? `${e.src}:` : '';
-  const via = e.via ? `[${e.via}] ` : '';
-  if (e.type === 'open' || e.type === 'error') return `${src}${via}${e.type}@${e.readyState}`;
-  return `${src}${via}${e.type} ${show(e.data)} #${e.lastEventId} @${e.readyState}`;
-}
-
 class Context {
   constructor(name, transport, EventSource) {
     this.name = name;
@@ -339,27 +332,12 @@ class Context {
 
   /** Closes every source the case opened (run after the case, pass or fail). */
   closeAll() {
-    for (const es of this.sources) {
-      try {
-        es.close();
-      } catch {
-        /* ignore */
-      }
-    }
+    closeSources(this.sources);
   }
 
   /** Rules every dispatched event must obey, checked after every case. */
   checkInvariants() {
-    for (const e of this.log) {
-      const where = `event ${brief(e)}`;
-      assert(e.target, `${where}: event.target !== the source`);
-      assert(e.currentTarget, `${where}: event.currentTarget !== the source`);
-      assert(e.event, `${where}: not an instance of Event`);
-      const plain = e.type === 'open' || e.type === 'error';
-      eq(e.messageEvent, !plain, `${where}: instanceof MessageEvent`);
-      if (!plain) assert(typeof e.origin === 'string' && /^https?:\/\//.test(e.origin), `${where}: bad origin ${show(e.origin)}`);
-      if (e.type === 'open') eq(e.readyState, 1, `${where}: readyState at open`);
-    }
+    checkEventInvariants(this.log, /^https?:\/\//);
   }
 }
 

@@ -13,7 +13,7 @@
 // delete the global one before the library loads. `takeErrors()` returns (and clears) the
 // uncaught errors / unhandled rejections the host has seen since the last call.
 
-import { ask, AssertionError, assert, assertions, dropCarrierFallback, eq, show, waitUntil } from '../lib/page-helpers.js';
+import { ask, AssertionError, assert, assertions, brief, checkEventInvariants, closeSources, dropCarrierFallback, eq, show, waitUntil } from '../lib/page-helpers.js';
 
 /** Waiting for the absence of something cannot be event-driven: this is the only sleep. */
 const quiet = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -21,11 +21,6 @@ const quiet = (ms) => new Promise((r) => setTimeout(r, ms));
 const b64url = (s) => btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
 /** One line per log entry: `message "tick 1" #1 @1` (type, data, lastEventId, readyState). */
-function brief(e) {
-  if (e.type === 'open' || e.type === 'error') return `${e.type}@${e.readyState}`;
-  return `${e.type} ${show(e.data)} #${e.lastEventId} @${e.readyState}`;
-}
-
 const PLAIN = ['open', 'message', 'error'];
 // How long the server may still see a closed source's response open. Chromium cancels a request
 // whose read is not pending by draining the rest of the body for up to 5 s (to reuse the socket)
@@ -117,27 +112,12 @@ class Context {
   }
 
   closeAll() {
-    for (const es of this.sources) {
-      try {
-        es.close();
-      } catch {
-        /* ignore */
-      }
-    }
+    closeSources(this.sources);
   }
 
   /** Rules every dispatched event obeys, checked after every case: event.target & co. */
   checkInvariants() {
-    for (const e of this.log) {
-      const where = `event ${brief(e)}`;
-      assert(e.target, `${where}: event.target !== the source`);
-      assert(e.currentTarget, `${where}: event.currentTarget !== the source`);
-      assert(e.event, `${where}: not an instance of Event`);
-      const plain = e.type === 'open' || e.type === 'error';
-      eq(e.messageEvent, !plain, `${where}: instanceof MessageEvent`);
-      if (!plain) assert(typeof e.origin === 'string' && /^https?:\/\/127\.0\.0\.1:\d+$/.test(e.origin), `${where}: bad origin ${show(e.origin)}`);
-      if (e.type === 'open') eq(e.readyState, 1, `${where}: readyState at open`);
-    }
+    checkEventInvariants(this.log, /^https?:\/\/127\.0\.0\.1:\d+$/);
   }
 }
 

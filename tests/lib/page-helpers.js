@@ -1,5 +1,6 @@
 // In-page helpers shared by the case files of the browser suites (tests/browser/cases.js,
-// tests/envs/cases.js, tests/options/cases.js): assertions, and waiting on an event recorder.
+// tests/envs/cases.js, tests/options/cases.js, tests/reliability/cases.js): assertions, waiting
+// on an event recorder, and what every recorded event must obey.
 // An ES module with no reference to `window` or `document`: tests/envs/cases.js imports it in
 // pages, workers, service workers and Node.js alike. Pages get it at /tests/lib/page-helpers.js
 // (each runner serves /tests/lib/); tests/browser/run.mjs also bundles it with esbuild.
@@ -39,15 +40,21 @@ export function eq(actual, expected, message) {
 
 /**
  * Resolves when `pred()` holds, checked now and each time a recorder calls the functions in
- * `waiters` (a Set, after every logged event); rejects with pred's exception, or after `ms` with
- * an AssertionError saying `timeoutMessage()`.
+ * `waiters` (a Set, after every logged event), and every `poll` ms if given; rejects with pred's
+ * exception, or after `ms` with an AssertionError saying `timeoutMessage()`. `timers`: where
+ * setTimeout, clearTimeout, setInterval and clearInterval come from, for a suite that replaces
+ * the page's own (tests/reliability/).
  */
-export function waitUntil(waiters, pred, ms, timeoutMessage) {
+export function waitUntil(waiters, pred, ms, timeoutMessage, { poll = 0, timers = globalThis } = {}) {
+  // Called as plain functions: the platform's refuse any other `this` than the global object.
+  const { setTimeout: after, clearTimeout: unafter, setInterval: every, clearInterval: unevery } = timers;
   return new Promise((resolve, reject) => {
     let timer = 0;
+    let polling = 0;
     const done = () => {
       waiters.delete(check);
-      clearTimeout(timer);
+      unafter(timer);
+      if (polling) unevery(polling);
     };
     const check = () => {
       let ok;
@@ -64,12 +71,50 @@ export function waitUntil(waiters, pred, ms, timeoutMessage) {
       }
     };
     waiters.add(check);
-    timer = setTimeout(() => {
+    if (poll) polling = every(check, poll);
+    timer = after(() => {
       done();
       reject(new AssertionError(timeoutMessage()));
     }, ms);
     check();
   });
+}
+
+/** One recorded event in a line: `open@1`, `message "tick 1" #1 @1` (with its source and transport if the recorder noted them). */
+export function brief(e) {
+  const src = e.src ? `${e.src}:` : '';
+  const via = e.via ? `[${e.via}] ` : '';
+  if (e.type === 'open' || e.type === 'error') return `${src}${via}${e.type}@${e.readyState}`;
+  return `${src}${via}${e.type} ${show(e.data)} #${e.lastEventId} @${e.readyState}`;
+}
+
+/** Closes every source, whatever one throws (after a case, passed or failed). */
+export function closeSources(sources) {
+  for (const es of sources) {
+    try {
+      es.close();
+    } catch {
+      /* ignore */
+    }
+  }
+}
+
+/**
+ * The rules every dispatched event obeys, checked on a recorder's log after every case: target
+ * and currentTarget are the source, it is an Event, a MessageEvent exactly when it is no `open` or
+ * `error`, a message's origin matches `origin`, and `open` comes at OPEN.
+ */
+export function checkEventInvariants(log, origin) {
+  for (const e of log) {
+    const where = `event ${brief(e)}`;
+    assert(e.target, `${where}: event.target !== the source`);
+    assert(e.currentTarget, `${where}: event.currentTarget !== the source`);
+    assert(e.event, `${where}: not an instance of Event`);
+    const plain = e.type === 'open' || e.type === 'error';
+    eq(e.messageEvent, !plain, `${where}: instanceof MessageEvent`);
+    if (!plain) assert(typeof e.origin === 'string' && origin.test(e.origin), `${where}: bad origin ${show(e.origin)}`);
+    if (e.type === 'open') eq(e.readyState, 1, `${where}: readyState at open`);
+  }
 }
 
 /**

@@ -11,7 +11,7 @@
 // bounded waits for something NOT to happen, each longer than the reconnection time that would
 // make it happen, and say so where they are.
 
-import { dropCarrierFallback } from '../lib/page-helpers.js';
+import { dropCarrierFallback, waitUntil } from '../lib/page-helpers.js';
 import { brief, checkResumes, messages, show } from './resume-rule.js';
 
 const params = new URLSearchParams(location.search);
@@ -20,6 +20,8 @@ const BASE = Number(location.port);
 const EXTRA = Number(params.get('ports') || 0);
 const RUN = params.get('run') || `r${Math.random().toString(36).slice(2, 8)}`;
 const { setTimeout: later, clearTimeout: unlater, fetch: pageFetch } = window.__orig;
+// The page's own timers for the suite's waits (the cases replace the page's to see the library's).
+const TIMERS = { setTimeout: later, clearTimeout: unlater, setInterval, clearInterval };
 const lib = window.__lib;
 
 /** The origin on extra port `i` (0 is the page's own origin, A). */
@@ -150,36 +152,7 @@ class Case {
 
   /** Resolves when `pred()` holds (checked now, after every recorded event, and every 50 ms). */
   until(pred, ms, what) {
-    return new Promise((resolve, reject) => {
-      let timer = 0;
-      let poll = 0;
-      const done = () => {
-        this.waiters.delete(check);
-        unlater(timer);
-        clearInterval(poll);
-      };
-      const check = () => {
-        let ok;
-        try {
-          ok = pred();
-        } catch (e) {
-          done();
-          reject(e);
-          return;
-        }
-        if (ok) {
-          done();
-          resolve();
-        }
-      };
-      this.waiters.add(check);
-      poll = setInterval(check, 50);
-      timer = later(() => {
-        done();
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-      }, ms);
-      check();
-    });
+    return waitUntil(this.waiters, pred, ms, () => `timed out after ${ms} ms waiting for ${what}`, { poll: 50, timers: TIMERS });
   }
 
   check(name, ok, detail = '') {
