@@ -197,7 +197,7 @@ async function main() {
     t1 = now();
     if (memory) heapPeak = Math.max(heapPeak, heapUsed());
     if (source) source.close();
-    Object.assign(result, { ok, why, count, hash, elapsed: t1 - t0 - sampling, sampling, transport: source && source.transport });
+    Object.assign(result, { ok, why, count, hash, elapsed: t1 - t0 - sampling, sampling, transport: source && source.transport, lastEventEpoch: origin + t1 });
     if (mode === 'startup') {
       result.startup = t1 - T_START;
       // Where start-up went: loading the script, the constructor (which instantiates the wasm

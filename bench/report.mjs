@@ -117,6 +117,20 @@ export function formatReport({ meta, runs, workloads, clients, startupClients, t
     table('Throughput: events/s', 'eps', fmtRate, '');
     table('Throughput: MB/s (event-stream bytes, 10⁶ B)', 'mbps', fmtMB, '');
     table('Peak JS heap growth during the workload, MB', 'heap', (x) => x.toFixed(1), '');
+    // (e) trickles its bytes: when every client gets its last event right after the server's last
+    // write, the run's length was the server's pace, not the client's, and its events/s say
+    // little about the client (see "(e)" in the README).
+    const paced = throughputIds.filter((id) => runs.some((r) => r.workload === id && r.tail !== undefined));
+    for (const id of paced) {
+      const ok = (c) => cell('throughput', id, c).ok.filter((r) => r.tail !== undefined);
+      out.push(`## ${workloads[id].title}: paced by the server`, '');
+      out.push(`| | ${clients.map((c) => LABEL[c]).join(' | ')} |`);
+      out.push(`|---|${clients.map(() => '--:').join('|')}|`);
+      out.push(`| the server's writes, ms | ${clients.map((c) => (ok(c).length ? median(ok(c).map((r) => r.serverMs)).toFixed(0) : '')).join(' | ')} |`);
+      out.push(`| the last event after the server's last write, ms | ${clients.map((c) => (ok(c).length ? median(ok(c).map((r) => r.tail)).toFixed(1) : '')).join(' | ')} |`);
+      out.push(`| the same, worst run, ms | ${clients.map((c) => (ok(c).length ? Math.max(...ok(c).map((r) => r.tail)).toFixed(1) : '')).join(' | ')} |`);
+      out.push('', "Medians over the rounds. The server writes the next piece once the previous one reached the kernel, so how long its writes take is set by this machine's scheduling, for every client alike; a client that keeps pace delivers its last event a few ms after the last write, whatever its events/s.", '');
+    }
     const spreads = clients.map((c) => median(throughputIds.map((id) => fig[id][c] && fig[id][c].spread).filter((x) => x !== undefined)));
     out.push(`Run-to-run spread (median over workloads of (max − min) / median of the run times): ${clients.map((c, i) => `${LABEL[c]} ${Number.isFinite(spreads[i]) ? `${Math.round(spreads[i] * 100)} %` : '–'}`).join(', ')}.`, '');
   }

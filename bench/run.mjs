@@ -199,7 +199,10 @@ async function runOne(client, mode, workload, diagnose = false) {
     else if (!result.ok) failure = `${result.why}`;
     else if (result.hash !== expected) failure = `events differ (checksum mismatch after ${events} events)`;
     else if (client.startsWith('esw-') && client !== 'esw-global' && result.transport !== client.slice(4)) failure = `transport is ${result.transport}`;
-    return { client, mode, workload, failure, ...result, files, reconnects: streams.length - 1, attached, targetType: info && info.type };
+    // (e): how long after the server's last write the client's last event came (see the report).
+    const tail = stream && stream.end && result.lastEventEpoch ? result.lastEventEpoch - stream.end : undefined;
+    const serverMs = stream && stream.end ? stream.end - stream.start : undefined;
+    return { client, mode, workload, failure, ...result, tail, serverMs, files, reconnects: streams.length - 1, attached, targetType: info && info.type };
   } finally {
     pages.delete(token);
     await cdp.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});

@@ -137,7 +137,8 @@ export async function startBenchServer({ workloads, roots, page, latency }) {
       // to the kernel, so each (with Nagle off) leaves as its own segment.
       const next = () => {
         if (closed) return;
-        if (k >= w.chunks.length) { record.done = true; res.end(); return; }
+        // (When the last piece left: what a client that keeps pace delivers its last event right after.)
+        if (k >= w.chunks.length) { record.done = true; record.end = epochNow(); res.end(); return; }
         const n = w.chunks[k++];
         const piece = w.body.subarray(at, at + n);
         at += n;

@@ -7,19 +7,18 @@ import { resolve } from './host.js';
 import { here, useEngine, x } from './core.js';
 import { Source } from './source.js';
 import { later } from './later.js';
+import { once } from './once.js';
 
 const CORE_FILE = 'eventsource-wasm.core.mjs';
-let core = null;
 
-function loadCore() {
-  // Not a string literal, on purpose: bundlers must not pull the JavaScript engine into every
-  // application that will never need it. An application that bundles this package and needs
-  // the fallback serves eventsource-wasm.core.mjs next to its bundle.
-  core ??= import(/* webpackIgnore: true */ /* @vite-ignore */ new URL(CORE_FILE, here).href).then((engine) => {
+// Not a string literal, on purpose: bundlers must not pull the JavaScript engine into every
+// application that will never need it. An application that bundles this package and needs the
+// fallback serves eventsource-wasm.core.mjs next to its bundle.
+const loadCore = once(() =>
+  import(/* webpackIgnore: true */ /* @vite-ignore */ new URL(CORE_FILE, here).href).then((engine) => {
     if (!x) useEngine(engine.default);
-  });
-  return core;
-}
+  }),
+);
 
 /** A source whose engine comes from `eventsource-wasm.core.mjs` (see above). */
 export function deferredSource(url, init, emit) {

@@ -5,8 +5,7 @@
 import { decoder } from '../pkg/engine-inline.js';
 import { decode } from './engine-text.js';
 import { here, useEngine } from './core.js';
-
-let whole = null;
+import { once } from './once.js';
 
 // The whole engine is `engine-full.js` beside this bundle, an ES module that only holds the
 // engine's text (see scripts/wasm-steps.mjs). import() is the way every bundler knows (and the
@@ -31,13 +30,8 @@ const fetchWhole = (refused) =>
  * Loads the whole engine and puts it in use in place of the front; resolves once it is. A load
  * that failed (the network) is tried again by the next caller.
  */
-export function loadWhole() {
-  whole ??= import('../pkg/engine-full.js')
+export const loadWhole = once(() =>
+  import('../pkg/engine-full.js')
     .then((module) => module.default, fetchWhole)
-    .then((text) => useEngine(new WebAssembly.Instance(new WebAssembly.Module(decode(text, decoder))).exports))
-    .catch((error) => {
-      whole = null;
-      throw error;
-    });
-  return whole;
-}
+    .then((text) => useEngine(new WebAssembly.Instance(new WebAssembly.Module(decode(text, decoder))).exports)),
+);

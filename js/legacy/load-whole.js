@@ -9,6 +9,7 @@
 // see engine-file.js), or in a worker by importScripts(), which runs it at once.
 
 import { useEngine } from '../core.js';
+import { once } from '../once.js';
 import { ATTRIBUTE, KEY } from './handover.js';
 
 const FILE = 'eventsource-wasm.legacy-engine.js';
@@ -23,8 +24,6 @@ const here = (own && own.src) || (typeof location !== 'undefined' ? location.hre
 // The file's URL: `here`'s folder (URL cannot resolve against a base in these browsers, and
 // `here` is already absolute).
 const url = here.split(/[?#]/)[0].replace(/[^/]*$/, FILE);
-
-let whole = null;
 
 function load() {
   return new Promise((done, fail) => {
@@ -61,34 +60,23 @@ function take(file) {
   return file;
 }
 
+// A page that knows it needs the engine may run its file itself, before this script (two
+// <script> elements, which the browser fetches at once; in a worker, importScripts() of both):
+// the file then leaves it on the global object, and it is in use from the start.
+const ran = globalThis[KEY];
+if (ran) {
+  delete globalThis[KEY];
+  take(ran);
+}
+
 /**
  * Loads the whole engine and puts it in use in place of the front; resolves, once it is, to what
  * the file handed over (`{ engine, sharedSource }`: connection sharing comes in the same file,
  * js/legacy/load-share.js). A load that failed (the network) is tried again by the next caller.
  */
-export function loadWhole() {
-  if (!whole) {
-    whole = Promise.resolve()
-      .then(load)
-      .then(take)
-      .catch((error) => {
-        whole = null;
-        throw error;
-      });
-  }
-  return whole;
-}
+export const loadWhole = once(() => (ran ? Promise.resolve(ran) : Promise.resolve().then(load).then(take)));
 
-// A page that knows it needs the engine may run its file itself, before this script (two
-// <script> elements, which the browser fetches at once; in a worker, importScripts() of both):
-// the file then leaves it on the global object, and it is in use from the start. Otherwise,
-// where the browser has no EventSource of its own (Internet Explorer), every source runs on the
+// Where the browser has no EventSource of its own (Internet Explorer), every source runs on the
 // whole engine: its file is fetched now, not at the first source. A failure there is told to
 // the first source, which tries again.
-const ran = globalThis[KEY];
-if (ran) {
-  delete globalThis[KEY];
-  whole = Promise.resolve(take(ran));
-} else if (typeof EventSource !== 'function') {
-  loadWhole().catch(() => {});
-}
+if (!ran && typeof EventSource !== 'function') loadWhole().catch(() => {});

@@ -829,6 +829,9 @@ def('reconnect.onReconnect: false vetoes (gave-up, CLOSED), a number is the dela
 def("heartbeatTimeout: no bytes for N ms → error reason 'timeout', then a reconnect; steady bytes keep it alive", async (t) => {
   const [k1, k2] = [t.key(), t.key()];
   // 500 ms: five times the 100 ms between the steady stream's events, a margin for a loaded machine.
+  // What is guaranteed is the lower bound (no timeout before 500 ms of silence); the upper one
+  // (LATE) only tells a timeout of this option from none, since a busy machine runs timers late.
+  const LATE = 5000;
   const opts = { heartbeatTimeout: 500, reconnect: { delay: 50, jitter: 0 } };
   const k3 = t.key();
   t.source(`${A}/stall?key=${k1}`, opts, 'stall');
@@ -849,10 +852,10 @@ def("heartbeatTimeout: no bytes for N ms → error reason 'timeout', then a reco
   const steady = t.of('steady');
   const steadyIds = steady.filter((e) => e.type === 'message').map((e) => Number(e.id));
   eq(t.sigs('no response').slice(0, 3), ['error timeout 0 @0 50', 'open@1', 'message #1'], 'no response headers: timeout, then the reconnect');
-  within(t.errors('no response')[0].t, 485, 2500, 'no response: the timeout came after ~500 ms');
+  within(t.errors('no response')[0].t, 485, LATE, 'no response: the timeout came after ~500 ms');
   eq(t.sigs('stall').slice(0, 3), ['open@1', 'error timeout 0 @0 50', 'open@1'], 'stall');
   const [o1, e1] = [t.opens('stall')[0], t.errors('stall')[0]];
-  within(e1.t - o1.t, 485, 2500, 'the timeout came after ~500 ms of silence');
+  within(e1.t - o1.t, 485, LATE, 'the timeout came after ~500 ms of silence');
   eq(await t.openCount(k1, 1), 1, 'the server saw the stalled connection closed (one open: the new one)');
   ok((await t.serverLog(k1)).length >= 2, 'stall: a new request after the timeout (the new one stalls too, and times out again)');
   eq(steadyIds, steadyIds.map((_, i) => i + 1), 'steady: ids from 1, each once, in order');
@@ -866,7 +869,7 @@ def("heartbeatTimeout: no bytes for N ms → error reason 'timeout', then a reco
     since = e.t + 50;
   });
   const end = steady.findLastIndex((e) => e.type === 'message');
-  within(steady[end + 1].t - steady[end].t, 485, 2500, 'steady: the timeout came ~500 ms after the last event');
+  within(steady[end + 1].t - steady[end].t, 485, LATE, 'steady: the timeout came ~500 ms after the last event');
 });
 
 async function onlineCase(t, trigger) {
@@ -879,8 +882,9 @@ async function onlineCase(t, trigger) {
   eq(t.sigs('reconnectOnOnline'), ['open@1', 'message #1', 'error end-of-stream 200 @0 60000'], 'waiting a minute');
   const before = t.now();
   await trigger();
-  await t.until(() => t.msgs('reconnectOnOnline').length >= 2, 'the reconnect right after online (the delay was 60 s)', 5000);
-  ok(t.opens('reconnectOnOnline')[1].t - before < 2000, 'reconnected at once');
+  await t.until(() => t.msgs('reconnectOnOnline').length >= 2, 'the reconnect right after online (the delay was 60 s)', 10000);
+  // Far below the 60 s it was waiting; no finer bound, since a busy machine runs the page late.
+  ok(t.opens('reconnectOnOnline')[1].t - before < 10000, 'reconnected at once');
   eq(t.sigs('reconnectOnOnline'), ['open@1', 'message #1', 'error end-of-stream 200 @0 60000', 'open@1', 'message #2'], 'events');
   const log = await t.serverLog(k1);
   eq(log.map((r) => r.headers['last-event-id'] ?? null), [null, '1'], 'the reconnect carried the last event ID');
