@@ -63,6 +63,7 @@ export function formatReport({ meta, runs, workloads, clients, startupClients, t
         mbps: w.body.length / elapsed / 1000,
         heap: median(c.ok.map((r) => (r.heapPeak - r.heapBase) / 1e6)),
         spread: spread(c.ok.map((r) => r.elapsed)),
+        heapSpread: spread(c.ok.map((r) => r.heapPeak - r.heapBase)),
       };
     }
   }
@@ -117,6 +118,16 @@ export function formatReport({ meta, runs, workloads, clients, startupClients, t
     table('Throughput: events/s', 'eps', fmtRate, '');
     table('Throughput: MB/s (event-stream bytes, 10⁶ B)', 'mbps', fmtMB, '');
     table('Peak JS heap growth during the workload, MB', 'heap', (x) => x.toFixed(1), '');
+    const spreads = clients.map((c) => median(throughputIds.map((id) => fig[id][c] && fig[id][c].spread).filter((x) => x !== undefined)));
+    out.push(`Run-to-run spread (median over workloads of (max − min) / median of the run times): ${clients.map((c, i) => `${LABEL[c]} ${Number.isFinite(spreads[i]) ? `${Math.round(spreads[i] * 100)} %` : '–'}`).join(', ')}.`, '');
+    // The heap's own spread: on a workload whose runs differ in length (e), so does the heap.
+    const heapSpreads = clients.map((c) => {
+      const per = throughputIds.map((id) => [id, fig[id][c] && fig[id][c].heapSpread]).filter(([, x]) => Number.isFinite(x));
+      if (!per.length) return `${LABEL[c]} –`;
+      const widest = per.reduce((a, b) => (b[1] > a[1] ? b : a));
+      return `${LABEL[c]} ${Math.round(median(per.map(([, x]) => x)) * 100)} % (widest (${widest[0]}) ${Math.round(widest[1] * 100)} %)`;
+    });
+    out.push(`Heap growth's run-to-run spread (the same measure over the heap figures): ${heapSpreads.join(', ')}.`, '');
     // (e) trickles its bytes: when every client gets its last event right after the server's last
     // write, the run's length was the server's pace, not the client's, and its events/s say
     // little about the client (see "(e)" in the README).
@@ -129,10 +140,9 @@ export function formatReport({ meta, runs, workloads, clients, startupClients, t
       out.push(`| the server's writes, ms | ${clients.map((c) => (ok(c).length ? median(ok(c).map((r) => r.serverMs)).toFixed(0) : '')).join(' | ')} |`);
       out.push(`| the last event after the server's last write, ms | ${clients.map((c) => (ok(c).length ? median(ok(c).map((r) => r.tail)).toFixed(1) : '')).join(' | ')} |`);
       out.push(`| the same, worst run, ms | ${clients.map((c) => (ok(c).length ? Math.max(...ok(c).map((r) => r.tail)).toFixed(1) : '')).join(' | ')} |`);
+      out.push(`| the run times' spread, (max − min) / median | ${clients.map((c) => (fig[id][c] && Number.isFinite(fig[id][c].spread) ? `${Math.round(fig[id][c].spread * 100)} %` : '')).join(' | ')} |`);
       out.push('', "Medians over the rounds. The server writes the next piece once the previous one reached the kernel, so how long its writes take is set by this machine's scheduling, for every client alike; a client that keeps pace delivers its last event a few ms after the last write, whatever its events/s.", '');
     }
-    const spreads = clients.map((c) => median(throughputIds.map((id) => fig[id][c] && fig[id][c].spread).filter((x) => x !== undefined)));
-    out.push(`Run-to-run spread (median over workloads of (max − min) / median of the run times): ${clients.map((c, i) => `${LABEL[c]} ${Number.isFinite(spreads[i]) ? `${Math.round(spreads[i] * 100)} %` : '–'}`).join(', ')}.`, '');
   }
 
   // ---- latency
