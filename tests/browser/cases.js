@@ -1008,6 +1008,25 @@ function defineHeldCases() {
     native.close();
     eq(t.seq(''), ['error@2'], 'events of the failed source');
   });
+
+  // A failed load of the engine is not kept (js/once.js): once its file can be had, the next
+  // source loads it again (by fetch, if the browser keeps the failed import()) and connects.
+  def('held-engine-retried', async (transport, t) => {
+    const k = await load(t, 'missing');
+    const first = t.source(`${A}/stream?n=1&ids=1&key=${t.key()}`, {}, { label: 'first' });
+    const reasons = [];
+    first.addEventListener('error', (e) => reasons.push(e.reason));
+    await t.until(() => t.count('error', 'first') === 1, 10000, "the first source's error");
+    eq([reasons, first.readyState], [['load'], 2], 'the first source: closed for want of the engine');
+    await release(k);
+    const key = t.key();
+    const second = t.source(`${A}/stream?n=2&interval=20&ids=1&key=${key}`, {}, { label: 'second' });
+    await t.until(() => t.count('message', 'second') === 2, 10000, "the second source's two messages");
+    second.close();
+    eq(t.seq('second'), ['second:open@1', 'second:message "tick 1" #1 @1', 'second:message "tick 2" #2 @1'], 'the second source: every event');
+    const asks = (await serverLog(k)).filter((e) => e.path === `/held/${k}/engine-full.js`).length;
+    assert(asks >= 2, `the engine's file was asked for ${asks} time(s): the failed load was kept`);
+  });
   return cases;
 }
 
