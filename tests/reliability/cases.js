@@ -11,8 +11,8 @@
 // bounded waits for something NOT to happen, each longer than the reconnection time that would
 // make it happen, and say so where they are.
 
-import { dropCarrierFallback, waitUntil } from '../lib/page-helpers.js';
-import { brief, checkResumes, messages, show } from './resume-rule.js';
+import { dropCarrierFallback, show, waitUntil } from '../lib/page-helpers.js';
+import { brief, checkResumes, messages } from './resume-rule.js';
 
 const params = new URLSearchParams(location.search);
 const A = location.origin;

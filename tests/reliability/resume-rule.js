@@ -2,13 +2,7 @@
 // too (tests/lib/selftest.mjs feeds it event logs, among them the one of a reset that took an
 // event with it, which an exact-sequence check once failed). No `window` here.
 
-export const show = (v) => {
-  try {
-    return JSON.stringify(v);
-  } catch {
-    return String(v);
-  }
-};
+import { show } from '../lib/page-helpers.js';
 
 /** `message "tick 1" #1 @1`, `open@1`, `error(network)@0`: one line per event, for comparisons. */
 export function brief(e) {
