@@ -133,13 +133,14 @@ export function formatReport({ meta, runs, workloads, clients, startupClients, t
     // little about the client (see "(e)" in the README).
     const paced = throughputIds.filter((id) => runs.some((r) => r.workload === id && r.tail !== undefined));
     for (const id of paced) {
-      const ok = (c) => cell('throughput', id, c).ok.filter((r) => r.tail !== undefined);
+      const timed = clients.map((c) => cell('throughput', id, c).ok.filter((r) => r.tail !== undefined));
+      const row = (label, value) => out.push(`| ${label} | ${timed.map((rs) => (rs.length ? value(rs) : '')).join(' | ')} |`);
       out.push(`## ${workloads[id].title}: paced by the server`, '');
       out.push(`| | ${clients.map((c) => LABEL[c]).join(' | ')} |`);
       out.push(`|---|${clients.map(() => '--:').join('|')}|`);
-      out.push(`| the server's writes, ms | ${clients.map((c) => (ok(c).length ? median(ok(c).map((r) => r.serverMs)).toFixed(0) : '')).join(' | ')} |`);
-      out.push(`| the last event after the server's last write, ms | ${clients.map((c) => (ok(c).length ? median(ok(c).map((r) => r.tail)).toFixed(1) : '')).join(' | ')} |`);
-      out.push(`| the same, worst run, ms | ${clients.map((c) => (ok(c).length ? Math.max(...ok(c).map((r) => r.tail)).toFixed(1) : '')).join(' | ')} |`);
+      row("the server's writes, ms", (rs) => median(rs.map((r) => r.serverMs)).toFixed(0));
+      row("the last event after the server's last write, ms", (rs) => median(rs.map((r) => r.tail)).toFixed(1));
+      row('the same, worst run, ms', (rs) => Math.max(...rs.map((r) => r.tail)).toFixed(1));
       out.push(`| the run times' spread, (max − min) / median | ${clients.map((c) => (fig[id][c] && Number.isFinite(fig[id][c].spread) ? `${Math.round(fig[id][c].spread * 100)} %` : '')).join(' | ')} |`);
       out.push('', "Medians over the rounds. The server writes the next piece once the previous one reached the kernel, so how long its writes take is set by this machine's scheduling, for every client alike; a client that keeps pace delivers its last event a few ms after the last write, whatever its events/s.", '');
     }
